@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef POSTDESK_CLI_H
+#define POSTDESK_CLI_H
+
+/*
+ * Subcommands.  main.c parses the global options and dispatches; each
+ * command gets argv starting at its own name and the config path, and
+ * returns the process exit status (sysexits codes).
+ */
+
+struct cli_global {
+	const char	*conf_path;	/* -c, $POSTDESK_CONF or the default */
+	int		 debug;		/* -d */
+	int		 conf_explicit;	/* -c or $POSTDESK_CONF given */
+};
+
+int	cli_parse(int argc, char **argv, const struct cli_global *);
+int	cli_check(int argc, char **argv, const struct cli_global *);
+int	cli_init(int argc, char **argv, const struct cli_global *);
+int	cli_ticket(int argc, char **argv, const struct cli_global *);
+int	deliver_main(int argc, char **argv, const struct cli_global *);
+
+/* True when argv holds -h or --help before any "--". */
+int	cli_wants_help(int argc, char **argv);
+
+#endif

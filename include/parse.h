@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef POSTDESK_PARSE_H
+#define POSTDESK_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+
+/*
+ * Raw bytes to struct msg (GMime).  Parsing never fails: whatever cannot
+ * be decoded is flagged in msg->flags and the raw bytes stay the source
+ * of truth.  A limit of 0 means none.
+ */
+
+struct parse_opts {
+	uint64_t	 max_size;	  /* message bytes */
+	uint64_t	 max_header_bytes;
+	unsigned	 max_depth;	  /* MIME nesting */
+	unsigned	 max_parts;
+	const char *const *charsets;	  /* tie-break hints, NULL-ended */
+	bool		 keep_part_data;  /* fill msg_part.data */
+};
+
+/* Defaults: 50 MB, 1 MB of header, depth 20, 500 parts, no hints. */
+void		 parse_opts_default(struct parse_opts *);
+
+/* Initialise GMime once per process (idempotent). */
+void		 parse_init(void);
+
+/*
+ * Parse len bytes at raw.  raw is only read during the call and not
+ * copied as a whole.  Returns a new struct msg (msg_free); never NULL.
+ */
+struct msg	*parse_message(const char *raw, size_t len,
+		    const struct parse_opts *);
+
+/* Extract a bare address list ("a@b, Name <c@d>") as GMime does. */
+void		 parse_addresses(const char *text, struct msg_addrs *out);
+
+/* "GMime 3.2.13, GLib 2.74.6": library versions; static storage. */
+const char *parse_lib_version(void);
+
+#endif

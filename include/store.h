@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef POSTDESK_STORE_H
+#define POSTDESK_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+
+/*
+ * The store: tickets, messages (raw bytes kept), participants,
+ * attachments, message ids, events, full-text search, ingest attempts.
+ * SQLite (WAL, synchronous=FULL, foreign keys, busy timeout) behind an
+ * opaque handle; sqlite3.h appears in store-sqlite.c only.
+ *
+ * Conventions: functions return 0 / -1 (errors are logged there, with
+ * the object: "store: ticket 42: insert message: database is locked");
+ * look-ups return 1 found / 0 not found / -1 error.  After any -1 inside
+ * a transaction the caller rolls back.  store_is_busy() tells whether
+ * the last failure was SQLITE_BUSY/LOCKED (transient).  Strings handed
+ * out in structs belong to the struct: free it with its _clear().
+ */
+
+struct store;
+
+enum store_open_mode {
+	STORE_OPEN,		/* the database must exist */
+	STORE_CREATE,		/* create it (and run migrations) */
+};
+
+/*
+ * Open path; migrations run on open.  busy_ms: SQLite busy timeout.
+ * Run as root on a database owned by another user, the process first
+ * becomes that user for good (uid, and the file's group as its only
+ * group), so that no root-owned -wal/-shm file is left behind; NULL
+ * (logged) when it cannot.
+ */
+struct store	*store_open(const char *path, enum store_open_mode,
+		    int64_t busy_ms);
+void		 store_close(struct store *);
+const char	*store_lib_version(void);
+bool		 store_is_busy(const struct store *);
+/* Schema version after migrations. */
+int		 store_schema_version(struct store *);
+
+/* BEGIN IMMEDIATE (the write lock up front), COMMIT, ROLLBACK. */
+int		 store_begin(struct store *);
+int		 store_commit(struct store *);
+void		 store_rollback(struct store *);
+
+/*
+ * Ingest attempts, counted per normalised digest in a short transaction
+ * of their own (synchronous=NORMAL: losing a count in a power cut is
+ * harmless).  attempt_note increments and returns the new count;
+ * attempt_clear runs inside the message's own transaction.
+ */
+int		 store_attempt_note(struct store *, const char *digest,
+		    unsigned *count);
+int		 store_attempt_clear(struct store *, const char *digest);
+
+enum store_ticket_status {
+	TICKET_NEW, TICKET_OPEN, TICKET_PENDING, TICKET_RESOLVED,
+	TICKET_CLOSED,
+};
+const char	*store_status_name(enum store_ticket_status);
+/* -1 when the name is not a status. */
+int		 store_status_parse(const char *);
+
+struct store_ticket {
+	int64_t		 number;
+	char		*subject;
+	enum store_ticket_status status;
+	char		*queue;
+	char		*priority;	/* low normal high urgent */
+	char		*assignee;	/* agent address, "" */
+	char		*requester;	/* address */
+	char		*language;
+	char		*root_id;	/* our unguessable root Message-ID */
+	int64_t		 merged_into;	/* 0 = not merged */
+	int64_t		 linked_from;	/* ticket it continues, 0 */
+	int64_t		 created, updated, resolved_at;
+	int64_t		 first_response, last_customer, last_agent;
+	int64_t		 message_count;	/* filled by get and list */
+};
+void		 store_ticket_clear(struct store_ticket *);
+
+/* Create: number is assigned and written back into t. */
+int		 store_ticket_create(struct store *, struct store_ticket *t);
+int		 store_ticket_get(struct store *, int64_t number,
+		    struct store_ticket *out);		/* 1/0/-1 */
+/* Set one field: "status", "priority", "queue", "assignee", "language",
+ * "subject", "root_id", "merged_into", "resolved_at", "last_customer",
+ * "last_agent", "first_response"; updated becomes now.  Numbers are
+ * decimal strings ("" = 0; merged_into 0 = not merged).  A status
+ * change to resolved also sets resolved_at to now.  An unknown field,
+ * a bad value or a missing ticket is -1. */
+int		 store_ticket_set(struct store *, int64_t number,
+		    const char *field, const char *value);
+
+enum store_role { ROLE_REQUESTER, ROLE_WATCHER, ROLE_AGENT };
+const char	*store_role_name(enum store_role);
+
+struct store_participant {
+	char		*address;	/* lower case */
+	char		*name;
+	enum store_role	 role;
+};
+/* Adding an existing participant is a no-op returning 0. */
+int		 store_participant_add(struct store *, int64_t ticket,
+		    const char *address, const char *name, enum store_role);
+/* 1 when address (case-insensitive) is a participant of ticket. */
+int		 store_participant_is(struct store *, int64_t ticket,
+		    const char *address);
+int		 store_participants(struct store *, int64_t ticket,
+		    struct store_participant **v, size_t *n);
+void		 store_participants_free(struct store_participant *, size_t);
+
+enum store_direction { DIR_IN, DIR_OUT };
+enum store_author { AUTHOR_CUSTOMER, AUTHOR_AGENT, AUTHOR_SYSTEM };
+const char	*store_author_name(enum store_author);
+
+struct store_message {
+	int64_t		 id;		/* assigned by insert */
+	int64_t		 ticket;	/* 0 = none (quarantine) */
+	const char	*message_id;
+	const char	*digest;	/* normalised, digest.h */
+	enum store_direction direction;
+	enum store_author author;
+	const char	*from_name, *from_addr;
+	const char	*subject;
+	const char	*body_text;
+	int64_t		 date;		/* -1 unknown */
+	unsigned	 flags;		/* msg.h bits */
+	const char	*threaded_by;	/* token, our-ref, foreign-ref,
+					   subject-tag, new, ... */
+	const char	*envelope_from;
+	const char	*raw;
+	size_t		 raw_len;
+};
+
+/*
+ * Insert a message (and its FTS row) and its envelope recipient
+ * (rcpt may be NULL or "").  id is written back.  The raw bytes are
+ * stored as they came.
+ */
+int		 store_message_insert(struct store *, struct store_message *m,
+		    const char *rcpt);
+/*
+ * Dedupe: 1 when a message with this Message-ID and digest exists
+ * (*id = its row, *ticket = its ticket); 0 when not, with *conflict set
+ * when the Message-ID exists with another digest.
+ */
+int		 store_message_find(struct store *, const char *message_id,
+		    const char *digest, int64_t *id, int64_t *ticket,
+		    bool *conflict);
+/* Record one more envelope recipient of a stored message (no-op when
+ * known). */
+int		 store_message_add_rcpt(struct store *, int64_t id,
+		    const char *rcpt);
+
+/*
+ * Attachments: content-addressed by SHA-256 in blobs (stored once,
+ * reference-counted), one attachments row per occurrence.  p->data
+ * must be filled (parse_opts.keep_part_data).
+ */
+int		 store_attachment_add(struct store *, int64_t message,
+		    const struct msg_part *p);
+
+/* message_ids: every Message-ID seen or sent -> ticket.  An id already
+ * known keeps its ticket (one recorded without a ticket gets it). */
+int		 store_msgid_add(struct store *, const char *message_id,
+		    int64_t ticket, int64_t message, bool ours);
+/* 1 found (*ticket, *ours), 0 not, -1 error. */
+int		 store_msgid_find(struct store *, const char *message_id,
+		    int64_t *ticket, bool *ours);
+
+/* events: the audit trail.  ticket 0 = not about a ticket; message 0 =
+ * not about a message.  old/new/why may be NULL. */
+int		 store_event_add(struct store *, int64_t ticket,
+		    int64_t message, const char *actor, const char *what,
+		    const char *old, const char *new_, const char *why);
+
+/* ---- reading, for admin commands ---- */
+
+struct store_event {
+	int64_t		 at;
+	int64_t		 message;
+	char		*actor, *what, *old, *new_, *why;
+};
+
+struct store_msgrow {
+	int64_t		 id;
+	char		*message_id;
+	enum store_direction direction;
+	enum store_author author;
+	char		*from_name, *from_addr;
+	char		*subject;
+	char		*body_text;
+	unsigned	 flags;
+	char		*threaded_by;
+	int64_t		 received;
+};
+
+struct store_ticket_full {
+	struct store_ticket		 t;
+	struct store_msgrow		*messages;
+	size_t				 nmessages;
+	struct store_participant	*participants;
+	size_t				 nparticipants;
+	struct store_event		*events;
+	size_t				 nevents;
+};
+int		 store_ticket_full(struct store *, int64_t number,
+		    struct store_ticket_full *out);	/* 1/0/-1 */
+void		 store_ticket_full_clear(struct store_ticket_full *);
+
+struct store_filter {
+	const char	*status;	/* NULL = any */
+	const char	*queue;		/* NULL = any */
+	const char	*query;		/* FTS5 query, NULL = none */
+};
+/* Tickets matching, newest first. */
+int		 store_ticket_list(struct store *, const struct store_filter *,
+		    struct store_ticket **v, size_t *n);
+void		 store_tickets_free(struct store_ticket *, size_t);
+
+/* Messages stored without a ticket or flagged (quarantine view). */
+int64_t		 store_count(struct store *, const char *what);
+
+#endif

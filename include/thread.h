@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef POSTDESK_THREAD_H
+#define POSTDESK_THREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "msg.h"
+#include "store.h"
+#include "token.h"
+
+/*
+ * Which ticket does a message join?  In order: (1) a signed reply
+ * address in the envelope recipients (or, without an envelope, in
+ * Delivered-To/To/Cc), (2) In-Reply-To, then References newest first,
+ * against message_ids, (3) a queue's subject tag "[Tag #123]" when the
+ * sender is a participant of that ticket, (4) a new ticket.  Only a
+ * valid token or one of our own Message-IDs is strong evidence; the
+ * caller grants (watchers, reopening) only on strong evidence.  Runs
+ * inside the caller's transaction.
+ */
+
+enum thread_evidence {
+	EVIDENCE_NEW,
+	EVIDENCE_TOKEN,
+	EVIDENCE_OUR_REF,
+	EVIDENCE_FOREIGN_REF,
+	EVIDENCE_SUBJECT_TAG,
+	EVIDENCE_BOUNCE,
+};
+
+struct thread_in {
+	const struct msg	*m;
+	const char *const	*rcpts;		/* envelope; NULL = none */
+	size_t			 nrcpts;
+	const struct conf	*conf;
+	const struct token_keys	*keys;
+	const char		*queue;		/* forced queue name or NULL */
+};
+
+struct thread_out {
+	enum thread_evidence	 evidence;
+	bool			 strong;
+	int64_t			 ticket;	/* 0: a new ticket */
+	int64_t			 tag_ref;	/* stranger's subject tag */
+	const struct conf_queue	*queue;		/* NULL when conf has none */
+	bool			 comment;	/* to a comment address */
+	bool			 unknown_rcpt;	/* no rcpt is ours */
+	char			 why[160];	/* for the audit trail */
+};
+
+/* "token", "our-ref", "foreign-ref", "subject-tag", "new", "bounce" */
+const char	*thread_evidence_name(enum thread_evidence);
+
+/* 0 / -1 (store error, logged). */
+int		 thread_find(struct store *, const struct thread_in *,
+		    struct thread_out *);
+
+/* True when address is one of ours (a queue or comment address, with
+ * or without an extension, or the bounce address). */
+bool		 thread_is_our_address(const struct conf *,
+		    const char *address);
+
+#endif

@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: ISC */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include <glib.h>
+
+#include "classify.h"
+#include "digest.h"
+#include "ingest.h"
+#include "log.h"
+#include "parse.h"
+#include "thread.h"
+
+struct ingest {
+	const struct conf	*conf;
+	struct store		*store;
+	const struct token_keys	*keys;
+};
+
+/* One message on its way through ingest_add(). */
+struct job {
+	struct ingest		*ing;
+	const struct ingest_env	*env;
+	const char		*raw;
+	size_t			 len;
+	char			 digest[DIGEST_HEX_LEN + 1];
+	struct msg		*m;
+	struct thread_out	 th;
+	const char		*auto_why;
+	struct ingest_result	*res;
+	GPtrArray		*events;	/* struct pending, written
+						   once the message has an id */
+};
+
+struct pending {
+	int64_t	 ticket;
+	char	*what, *old, *new_, *why;
+};
+
+struct ingest *
+ingest_new(const struct conf *cf, struct store *s,
+    const struct token_keys *keys)
+{
+	struct ingest *ing = g_new0(struct ingest, 1);
+
+	ing->conf = cf;
+	ing->store = s;
+	ing->keys = keys;
+	return ing;
+}
+
+void
+ingest_free(struct ingest *ing)
+{
+	g_free(ing);
+}
+
+static void
+set_result(struct ingest_result *res, enum ingest_status st, int smtp,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+set_result(struct ingest_result *res, enum ingest_status st, int smtp,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	res->status = st;
+	res->smtp_code = smtp;
+	switch (st) {
+	case INGEST_STORED:
+	case INGEST_DUPLICATE:
+		res->exit_code = EX_OK;
+		break;
+	case INGEST_REFUSED:
+		res->exit_code = EX_DATAERR;	/* callers refine */
+		break;
+	case INGEST_TEMPFAIL:
+		res->exit_code = EX_TEMPFAIL;
+		break;
+	}
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
+int
+ingest_note(struct ingest *ing, const char *raw, size_t len,
+    unsigned *attempts)
+{
+	char digest[DIGEST_HEX_LEN + 1];
+
+	digest_message(raw, len, digest);
+	return store_attempt_note(ing->store, digest, attempts);
+}
+
+int
+ingest_begin(struct ingest *ing)
+{
+	return store_begin(ing->store);
+}
+
+static void
+fail_all(struct ingest_result *res, size_t n, const char *why)
+{
+	for (size_t i = 0; i < n; i++) {
+		res[i].ticket = res[i].message = 0;
+		set_result(&res[i], INGEST_TEMPFAIL, 451, "%s", why);
+	}
+}
+
+int
+ingest_commit(struct ingest *ing, struct ingest_result *res, size_t n)
+{
+	if (store_commit(ing->store) == 0)
+		return 0;
+	store_rollback(ing->store);
+	fail_all(res, n, store_is_busy(ing->store) ? "database busy" :
+	    "commit failed");
+	return -1;
+}
+
+void
+ingest_rollback(struct ingest *ing, struct ingest_result *res, size_t n)
+{
+	store_rollback(ing->store);
+	fail_all(res, n, "transaction rolled back");
+}
+
+static void
+parse_job(struct job *j, unsigned attempts)
+{
+	const struct conf *cf = j->ing->conf;
+	struct parse_opts po;
+
+	parse_opts_default(&po);
+	po.max_size = cf->limits.message_size;
+	po.max_header_bytes = cf->limits.header_size;
+	po.max_depth = cf->limits.mime_depth;
+	po.max_parts = cf->limits.parts;
+	po.charsets = (const char *const *)(j->th.queue != NULL &&
+	    j->th.queue->charsets != NULL && j->th.queue->charsets[0] != NULL ?
+	    j->th.queue->charsets : cf->charsets);
+	po.keep_part_data = true;
+	if (cf->limits.attempts > 0 && attempts > cf->limits.attempts) {
+		/* It failed every time: keep it raw rather than retry. */
+		j->m = msg_new();
+		j->m->flags |= MSG_F_UNPARSED;
+		digest_message(j->raw, j->len, j->digest);
+		g_free(j->m->message_id);
+		j->m->message_id = g_strdup_printf("unparsed-%.32s@postdesk."
+		    "invalid", j->digest);
+		return;
+	}
+	j->m = parse_message(j->raw, j->len, &po);
+}
+
+static const char *
+first_rcpt(const struct ingest_env *env)
+{
+	return env->nrcpts > 0 ? env->rcpts[0] : NULL;
+}
+
+/* 1 when it is a duplicate (recorded), 0 when new, -1 on error. */
+static int
+dedupe(struct job *j)
+{
+	struct store *s = j->ing->store;
+	int64_t id, ticket;
+	bool conflict = false;
+	int r;
+
+	r = store_message_find(s, j->m->message_id, j->digest, &id, &ticket,
+	    &conflict);
+	if (r == 1) {
+		for (size_t i = 0; i < j->env->nrcpts; i++)
+			if (store_message_add_rcpt(s, id, j->env->rcpts[i]) == -1)
+				return -1;
+		j->res->ticket = ticket;
+		j->res->message = id;
+		set_result(j->res, INGEST_DUPLICATE, 250, "duplicate of "
+		    "message %" PRId64, id);
+	}
+	if (r == 0 && conflict)
+		j->m->flags |= MSG_F_ID_CONFLICT;
+	return r;
+}
+
+static bool
+is_agent(const struct conf *cf, const char *addr)
+{
+	for (size_t i = 0; i < cf->nagents; i++)
+		if (g_ascii_strcasecmp(cf->agents[i].address, addr) == 0)
+			return true;
+	return false;
+}
+
+/* To/Cc people (not us, not agents, not the sender) become watchers. */
+static int
+add_watchers(struct job *j, int64_t ticket)
+{
+	const struct msg_addrs *lists[] = { &j->m->to, &j->m->cc };
+	const struct conf *cf = j->ing->conf;
+
+	for (size_t l = 0; l < G_N_ELEMENTS(lists); l++) {
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const struct msg_addr *a = &lists[l]->v[i];
+
+			if (strchr(a->address, '@') == NULL ||
+			    thread_is_our_address(cf, a->address) ||
+			    is_agent(cf, a->address) ||
+			    g_ascii_strcasecmp(a->address,
+			    j->m->from.address) == 0)
+				continue;
+			if (store_participant_add(j->ing->store, ticket,
+			    a->address, a->name, ROLE_WATCHER) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *
+requester(const struct job *j)
+{
+	if (j->m->from.address[0] != '\0')
+		return j->m->from.address;
+	return j->env->sender != NULL ? j->env->sender : "";
+}
+
+static int
+event(struct job *j, int64_t ticket, const char *what, const char *old,
+    const char *new_, const char *why)
+{
+	struct pending *e = g_new0(struct pending, 1);
+
+	e->ticket = ticket;
+	e->what = g_strdup(what);
+	e->old = g_strdup(old);
+	e->new_ = g_strdup(new_);
+	e->why = g_strdup(why);
+	g_ptr_array_add(j->events, e);
+	return 0;
+}
+
+static void
+pending_free(gpointer p)
+{
+	struct pending *e = p;
+
+	g_free(e->what);
+	g_free(e->old);
+	g_free(e->new_);
+	g_free(e->why);
+	g_free(e);
+}
+
+static int
+flush_events(struct job *j)
+{
+	for (guint i = 0; i < j->events->len; i++) {
+		struct pending *e = g_ptr_array_index(j->events, i);
+
+		if (store_event_add(j->ing->store, e->ticket, j->res->message,
+		    "system", e->what, e->old, e->new_, e->why) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* A new ticket for this message; linked_from: the ticket it continues. */
+static int
+create_ticket(struct job *j, int64_t linked_from)
+{
+	const struct conf_queue *q = j->th.queue;
+	struct store *s = j->ing->store;
+	struct store_ticket t = {
+		.subject = j->m->subject[0] != '\0' ? j->m->subject :
+		    "(no subject)",
+		.status = TICKET_NEW,
+		.queue = q != NULL ? q->name : "",
+		.priority = "normal",
+		.assignee = "",
+		.requester = (char *)requester(j),
+		.language = q != NULL ? q->language : "en",
+		.root_id = "",
+		.linked_from = linked_from,
+	};
+	char *root;
+	int r;
+
+	if (store_ticket_create(s, &t) == -1)
+		return -1;
+	root = token_message_id(j->ing->keys, t.number, "", j->ing->conf->
+	    hostname);
+	r = store_ticket_set(s, t.number, "root_id", root);
+	if (r == 0)
+		r = store_msgid_add(s, root, t.number, 0, true);
+	g_free(root);
+	if (r == 0 && t.requester[0] != '\0')
+		r = store_participant_add(s, t.number, t.requester,
+		    j->m->from.name, ROLE_REQUESTER);
+	if (r == 0 && !(j->m->flags & MSG_F_UNPARSED))
+		r = add_watchers(j, t.number);
+	j->res->ticket = t.number;
+	j->res->new_ticket = true;
+	return r;
+}
+
+static bool
+within_window(const struct store_ticket *t, const struct conf_queue *q,
+    int64_t now)
+{
+	int64_t window = q != NULL ? q->reopen_window : 30 * 86400;
+
+	return window > 0 && t->resolved_at > 0 && now - t->resolved_at <=
+	    window;
+}
+
+/*
+ * A human follow-up with strong evidence to a resolved or closed ticket
+ * reopens it within the queue's window, else starts a new ticket that
+ * links to it.
+ */
+static int
+follow_up_closed(struct job *j, struct store_ticket *t)
+{
+	struct store *s = j->ing->store;
+	char num[32];
+
+	if (within_window(t, j->th.queue, (int64_t)time(NULL))) {
+		if (store_ticket_set(s, t->number, "status", "open") == -1)
+			return -1;
+		j->res->ticket = t->number;
+		return event(j, t->number, "status", store_status_name(
+		    t->status), "open", "customer follow-up reopened it");
+	}
+	if (create_ticket(j, t->number) == -1)
+		return -1;
+	snprintf(num, sizeof(num), "%" PRId64, j->res->ticket);
+	return event(j, t->number, "follow-up", NULL, num,
+	    "follow-up after the reopen window: new linked ticket");
+}
+
+static int
+join_ticket(struct job *j)
+{
+	struct store_ticket t = { 0 };
+	bool closed;
+	int r;
+
+	if ((r = store_ticket_get(j->ing->store, j->th.ticket, &t)) != 1) {
+		log_warnx("ingest: ticket %" PRId64 ": vanished", j->th.ticket);
+		return -1;
+	}
+	j->res->ticket = t.number;
+	closed = t.status == TICKET_RESOLVED || t.status == TICKET_CLOSED;
+	r = 0;
+	if (j->th.strong && j->auto_why == NULL && closed)
+		r = follow_up_closed(j, &t);
+	if (r == 0 && j->th.strong && j->auto_why == NULL &&
+	    j->res->ticket == t.number)
+		r = add_watchers(j, t.number);
+	store_ticket_clear(&t);
+	return r;
+}
+
+static enum store_author
+author(const struct job *j)
+{
+	if (j->th.evidence == EVIDENCE_BOUNCE)
+		return AUTHOR_SYSTEM;
+	return AUTHOR_CUSTOMER;
+}
+
+static int
+store_msg(struct job *j)
+{
+	struct store *s = j->ing->store;
+	struct store_message sm = {
+		.ticket = j->res->ticket,
+		.message_id = j->m->message_id,
+		.digest = j->digest,
+		.direction = DIR_IN,
+		.author = author(j),
+		.from_name = j->m->from.name,
+		.from_addr = j->m->from.address,
+		.subject = j->m->subject,
+		.body_text = j->m->body_text,
+		.date = j->m->date,
+		.flags = j->m->flags,
+		.threaded_by = thread_evidence_name(j->th.evidence),
+		.envelope_from = j->env->sender != NULL ? j->env->sender : "",
+		.raw = j->raw,
+		.raw_len = j->len,
+	};
+
+	if (store_message_insert(s, &sm, first_rcpt(j->env)) == -1)
+		return -1;
+	j->res->message = sm.id;
+	for (size_t i = 1; i < j->env->nrcpts; i++)
+		if (store_message_add_rcpt(s, sm.id, j->env->rcpts[i]) == -1)
+			return -1;
+	/* A reused Message-ID must not pull later replies to this ticket. */
+	if (!(j->m->flags & MSG_F_ID_CONFLICT) && store_msgid_add(s,
+	    j->m->message_id, j->res->ticket, sm.id, false) == -1)
+		return -1;
+	for (size_t i = 0; i < j->m->nparts; i++)
+		if (j->m->parts[i].data != NULL || j->m->parts[i].size == 0)
+			if (store_attachment_add(s, sm.id, &j->m->parts[i]) == -1)
+				return -1;
+	return 0;
+}
+
+/* Decide the ticket: bounce event, new ticket or join. */
+static int
+place(struct job *j)
+{
+	char ref[32];
+
+	if (j->th.evidence == EVIDENCE_BOUNCE) {
+		j->res->ticket = j->th.ticket;
+		return event(j, j->th.ticket, "bounce", NULL, NULL, j->th.why);
+	}
+	if (j->th.ticket == 0) {
+		if (create_ticket(j, 0) == -1)
+			return -1;
+		event(j, j->res->ticket, "created", NULL, j->th.queue != NULL ?
+		    j->th.queue->name : NULL, j->th.why);
+		if (j->th.tag_ref != 0) {
+			snprintf(ref, sizeof(ref), "%" PRId64, j->th.tag_ref);
+			event(j, j->res->ticket, "reference", NULL, ref,
+			    j->th.why);
+		}
+		return 0;
+	}
+	if (join_ticket(j) == -1)
+		return -1;
+	return event(j, j->res->ticket, "message", NULL, thread_evidence_name(
+	    j->th.evidence), j->auto_why != NULL ? j->auto_why : j->th.why);
+}
+
+static int
+thread_job(struct job *j)
+{
+	struct thread_in in = {
+		.m = j->m,
+		.rcpts = j->env->rcpts,
+		.nrcpts = j->env->nrcpts,
+		.conf = j->ing->conf,
+		.keys = j->ing->keys,
+		.queue = j->env->queue,
+	};
+
+	if (j->m->flags & MSG_F_UNPARSED) {
+		/* Threading may be what failed: a ticket of its own. */
+		j->th = (struct thread_out){ .evidence = EVIDENCE_NEW };
+		j->th.queue = j->ing->conf->nqueues > 0 ?
+		    &j->ing->conf->queues[0] : NULL;
+		snprintf(j->th.why, sizeof(j->th.why), "stored unprocessed "
+		    "after repeated failures");
+		return 0;
+	}
+	return thread_find(j->ing->store, &in, &j->th);
+}
+
+static int
+run_job(struct job *j, unsigned attempts)
+{
+	const struct conf *cf = j->ing->conf;
+	int r;
+
+	parse_job(j, attempts);
+	if ((r = dedupe(j)) != 0)
+		return r == 1 ? 0 : -1;
+	if (thread_job(j) == -1)
+		return -1;
+	if (j->th.unknown_rcpt && cf->refuse_unknown) {
+		set_result(j->res, INGEST_REFUSED, 550, "unknown recipient "
+		    "<%s>", first_rcpt(j->env));
+		j->res->exit_code = EX_NOUSER;
+		return 0;
+	}
+	if (!(j->m->flags & MSG_F_UNPARSED))
+		j->auto_why = classify_auto(j->m, j->env->sender);
+	if (place(j) == -1 || store_msg(j) == -1 || flush_events(j) == -1 ||
+	    store_attempt_clear(j->ing->store, j->digest) == -1)
+		return -1;
+	set_result(j->res, INGEST_STORED, 250, "stored as ticket %" PRId64,
+	    j->res->ticket);
+	return 0;
+}
+
+int
+ingest_add(struct ingest *ing, const struct ingest_env *env, const char *raw,
+    size_t len, unsigned attempts, struct ingest_result *res)
+{
+	struct job j = { .ing = ing, .env = env, .raw = raw, .len = len,
+	    .res = res };
+	uint64_t limit = ing->conf->limits.message_size;
+	int r = 0;
+
+	*res = (struct ingest_result){ 0 };
+	if (limit > 0 && len > limit) {
+		set_result(res, INGEST_REFUSED, 552, "message too large "
+		    "(%zu bytes, limit %" PRIu64 ")", len, limit);
+		return 0;
+	}
+	digest_message(raw, len, j.digest);
+	j.events = g_ptr_array_new_with_free_func(pending_free);
+	if (run_job(&j, attempts) == -1) {
+		set_result(res, INGEST_TEMPFAIL, 451, "%s",
+		    store_is_busy(ing->store) ? "database busy" :
+		    "internal error");
+		r = -1;
+	}
+	g_ptr_array_free(j.events, TRUE);
+	msg_free(j.m);
+	return r;
+}
+
+void
+ingest_one(struct ingest *ing, const struct ingest_env *env, const char *raw,
+    size_t len, struct ingest_result *res)
+{
+	unsigned attempts = 0;
+
+	*res = (struct ingest_result){ 0 };
+	if (ingest_note(ing, raw, len, &attempts) == -1 ||
+	    ingest_begin(ing) == -1) {
+		fail_all(res, 1, store_is_busy(ing->store) ? "database busy" :
+		    "database unavailable");
+		return;
+	}
+	if (ingest_add(ing, env, raw, len, attempts, res) == -1) {
+		store_rollback(ing->store);
+		return;
+	}
+	if (res->status == INGEST_REFUSED) {
+		store_rollback(ing->store);
+		return;
+	}
+	ingest_commit(ing, res, 1);
+}

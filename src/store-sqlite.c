@@ -1,0 +1,1575 @@
+/* SPDX-License-Identifier: ISC */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+
+/* "PDK1" in PRAGMA application_id: a database of someone else's is
+ * refused instead of being migrated into a postdesk database. */
+#define STORE_APP_ID	1346652977	/* 0x50444b31 */
+
+/*
+ * Migrations: migrations[i] takes the schema from version i to i + 1
+ * (PRAGMA user_version), each in one transaction of its own.  The list
+ * is append-only: databases in the field have already run every
+ * released entry, so an entry is never edited, reordered or removed;
+ * a schema change is a new entry at the end.
+ */
+static const char *const migrations[] = {
+	/* 1: the initial schema */
+	"PRAGMA application_id = " G_STRINGIFY(STORE_APP_ID) ";"
+	"CREATE TABLE tickets ("
+	"  number INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL DEFAULT 'new' CHECK (status IN"
+	"    ('new', 'open', 'pending', 'resolved', 'closed')),"
+	"  queue TEXT NOT NULL DEFAULT '',"
+	"  priority TEXT NOT NULL DEFAULT 'normal',"
+	"  assignee TEXT NOT NULL DEFAULT '',"
+	"  requester TEXT NOT NULL DEFAULT '',"
+	"  language TEXT NOT NULL DEFAULT '',"
+	"  root_id TEXT UNIQUE,"
+	"  merged_into INTEGER REFERENCES tickets (number),"
+	"  linked_from INTEGER REFERENCES tickets (number),"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  resolved_at INTEGER NOT NULL DEFAULT 0,"
+	"  first_response INTEGER NOT NULL DEFAULT 0,"
+	"  last_customer INTEGER NOT NULL DEFAULT 0,"
+	"  last_agent INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX tickets_status ON tickets (status, updated);"
+	"CREATE INDEX tickets_queue ON tickets (queue, updated);"
+	"CREATE INDEX tickets_updated ON tickets (updated, number);"
+	/* ticket NULL: stored without a ticket (quarantine) */
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER REFERENCES tickets (number),"
+	"  message_id TEXT NOT NULL,"
+	"  digest TEXT NOT NULL,"
+	"  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),"
+	"  author TEXT NOT NULL CHECK (author IN"
+	"    ('customer', 'agent', 'system')),"
+	"  from_name TEXT NOT NULL DEFAULT '',"
+	"  from_addr TEXT NOT NULL DEFAULT '',"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  body_text TEXT NOT NULL DEFAULT '',"
+	"  date INTEGER,"
+	"  received INTEGER NOT NULL,"
+	"  flags INTEGER NOT NULL DEFAULT 0,"
+	"  threaded_by TEXT NOT NULL DEFAULT '',"
+	"  envelope_from TEXT NOT NULL DEFAULT '',"
+	"  raw BLOB NOT NULL,"
+	/* its index also serves the look-up by Message-ID alone */
+	"  UNIQUE (message_id, digest));"
+	"CREATE INDEX messages_ticket ON messages (ticket);"
+	"CREATE TABLE message_rcpts ("
+	"  message INTEGER NOT NULL REFERENCES messages (id),"
+	"  address TEXT NOT NULL COLLATE NOCASE,"
+	"  PRIMARY KEY (message, address)) WITHOUT ROWID;"
+	"CREATE TABLE participants ("
+	"  ticket INTEGER NOT NULL REFERENCES tickets (number),"
+	"  address TEXT NOT NULL COLLATE NOCASE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  role TEXT NOT NULL CHECK (role IN"
+	"    ('requester', 'watcher', 'agent')),"
+	"  added INTEGER NOT NULL,"
+	"  PRIMARY KEY (ticket, address));"
+	"CREATE TABLE blobs ("
+	"  sha256 TEXT PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  refs INTEGER NOT NULL,"
+	"  data BLOB NOT NULL);"
+	"CREATE TABLE attachments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message INTEGER NOT NULL REFERENCES messages (id),"
+	"  filename TEXT NOT NULL DEFAULT '',"
+	"  content_type TEXT NOT NULL DEFAULT '',"
+	"  size INTEGER NOT NULL,"
+	"  content_id TEXT NOT NULL DEFAULT '',"
+	"  inline INTEGER NOT NULL DEFAULT 0,"
+	"  sha256 TEXT NOT NULL REFERENCES blobs (sha256));"
+	"CREATE INDEX attachments_message ON attachments (message);"
+	"CREATE INDEX attachments_sha256 ON attachments (sha256);"
+	"CREATE TABLE message_ids ("
+	"  message_id TEXT PRIMARY KEY,"
+	"  ticket INTEGER REFERENCES tickets (number),"
+	"  message INTEGER REFERENCES messages (id),"
+	"  ours INTEGER NOT NULL DEFAULT 0,"
+	"  added INTEGER NOT NULL);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER REFERENCES tickets (number),"
+	"  message INTEGER REFERENCES messages (id),"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  what TEXT NOT NULL,"
+	"  old TEXT, new TEXT, why TEXT);"
+	"CREATE INDEX events_ticket ON events (ticket);"
+	"CREATE TABLE attempts ("
+	"  digest TEXT PRIMARY KEY,"
+	"  count INTEGER NOT NULL,"
+	"  first INTEGER NOT NULL,"
+	"  last INTEGER NOT NULL) WITHOUT ROWID;"
+	/* External content: the text lives once, in messages; triggers
+	 * keep the index in step with every change to a message. */
+	"CREATE VIRTUAL TABLE messages_fts USING fts5 (subject, body_text,"
+	"  content = 'messages', content_rowid = 'id',"
+	"  tokenize = 'unicode61 remove_diacritics 2');"
+	"CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN"
+	"  INSERT INTO messages_fts (rowid, subject, body_text)"
+	"  VALUES (new.id, new.subject, new.body_text);"
+	"END;"
+	"CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN"
+	"  INSERT INTO messages_fts (messages_fts, rowid, subject, body_text)"
+	"  VALUES ('delete', old.id, old.subject, old.body_text);"
+	"END;"
+	"CREATE TRIGGER messages_fts_au AFTER UPDATE OF subject, body_text"
+	"  ON messages BEGIN"
+	"  INSERT INTO messages_fts (messages_fts, rowid, subject, body_text)"
+	"  VALUES ('delete', old.id, old.subject, old.body_text);"
+	"  INSERT INTO messages_fts (rowid, subject, body_text)"
+	"  VALUES (new.id, new.subject, new.body_text);"
+	"END;",
+};
+
+enum st {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_USER_VERSION, ST_APP_ID,
+	ST_JOURNAL_WAL, ST_SYNC_NORMAL, ST_SYNC_FULL,
+	ST_ATTEMPT_NOTE, ST_ATTEMPT_CLEAR,
+	ST_TICKET_INSERT, ST_TICKET_GET, ST_TICKET_LIST, ST_TICKET_SEARCH,
+	ST_SET_STATUS, ST_SET_PRIORITY, ST_SET_QUEUE, ST_SET_ASSIGNEE,
+	ST_SET_LANGUAGE, ST_SET_SUBJECT, ST_SET_ROOT_ID, ST_SET_MERGED_INTO,
+	ST_SET_RESOLVED_AT, ST_SET_LAST_CUSTOMER, ST_SET_LAST_AGENT,
+	ST_SET_FIRST_RESPONSE,
+	ST_PART_ADD, ST_PART_IS, ST_PART_LIST,
+	ST_MSG_INSERT, ST_MSG_FIND, ST_RCPT_ADD, ST_MSG_ROWS,
+	ST_BLOB_REF, ST_BLOB_INSERT, ST_ATT_INSERT,
+	ST_MSGID_ADD, ST_MSGID_FIND, ST_EVENT_ADD, ST_EVENT_ROWS,
+	ST_COUNT_TICKETS, ST_COUNT_MESSAGES, ST_COUNT_MESSAGE_IDS,
+	ST_COUNT_PARTICIPANTS, ST_COUNT_EVENTS, ST_COUNT_BLOBS,
+	ST_COUNT_ATTACHMENTS, ST_COUNT_ATTEMPTS,
+	ST_COUNT
+};
+
+#define TICKET_COLS \
+	"t.number, t.subject, t.status, t.queue, t.priority, t.assignee," \
+	" t.requester, t.language, t.root_id, t.merged_into," \
+	" t.linked_from, t.created, t.updated, t.resolved_at," \
+	" t.first_response, t.last_customer, t.last_agent," \
+	" (SELECT count(*) FROM messages m WHERE m.ticket = t.number)"
+#define TICKET_FILTER \
+	" AND (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR t.queue = ?2)" \
+	" ORDER BY t.updated DESC, t.number DESC"
+#define SET_FIELD(col) \
+	"UPDATE tickets SET " col " = ?2, updated = ?3 WHERE number = ?1"
+
+/* Every statement the store runs: fixed text, values only bound. */
+static const char *const sqls[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_USER_VERSION] = "PRAGMA user_version",
+	[ST_APP_ID] = "PRAGMA application_id",
+	[ST_JOURNAL_WAL] = "PRAGMA journal_mode = WAL",
+	[ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
+	[ST_ATTEMPT_NOTE] = "INSERT INTO attempts (digest, count, first, last)"
+	    " VALUES (?1, 1, ?2, ?2) ON CONFLICT (digest) DO UPDATE"
+	    " SET count = count + 1, last = excluded.last RETURNING count",
+	[ST_ATTEMPT_CLEAR] = "DELETE FROM attempts WHERE digest = ?1",
+	[ST_TICKET_INSERT] = "INSERT INTO tickets (subject, status, queue,"
+	    " priority, assignee, requester, language, root_id, merged_into,"
+	    " linked_from, created, updated, resolved_at, first_response,"
+	    " last_customer, last_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[ST_TICKET_GET] = "SELECT " TICKET_COLS " FROM tickets t"
+	    " WHERE t.number = ?1",
+	[ST_TICKET_LIST] = "SELECT " TICKET_COLS " FROM tickets t WHERE 1"
+	    TICKET_FILTER,
+	[ST_TICKET_SEARCH] = "SELECT " TICKET_COLS " FROM tickets t"
+	    " WHERE t.number IN (SELECT m.ticket FROM messages_fts f"
+	    " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?3)"
+	    TICKET_FILTER,
+	[ST_SET_STATUS] = "UPDATE tickets SET status = ?2, updated = ?3,"
+	    " resolved_at = CASE WHEN ?2 = 'resolved' AND status <> 'resolved'"
+	    " THEN ?3 ELSE resolved_at END WHERE number = ?1",
+	[ST_SET_PRIORITY] = SET_FIELD("priority"),
+	[ST_SET_QUEUE] = SET_FIELD("queue"),
+	[ST_SET_ASSIGNEE] = SET_FIELD("assignee"),
+	[ST_SET_LANGUAGE] = SET_FIELD("language"),
+	[ST_SET_SUBJECT] = SET_FIELD("subject"),
+	[ST_SET_ROOT_ID] = SET_FIELD("root_id"),
+	[ST_SET_MERGED_INTO] = SET_FIELD("merged_into"),
+	[ST_SET_RESOLVED_AT] = SET_FIELD("resolved_at"),
+	[ST_SET_LAST_CUSTOMER] = SET_FIELD("last_customer"),
+	[ST_SET_LAST_AGENT] = SET_FIELD("last_agent"),
+	[ST_SET_FIRST_RESPONSE] = SET_FIELD("first_response"),
+	[ST_PART_ADD] = "INSERT INTO participants (ticket, address, name,"
+	    " role, added) VALUES (?1, ?2, ?3, ?4, ?5)"
+	    " ON CONFLICT (ticket, address) DO NOTHING",
+	[ST_PART_IS] = "SELECT 1 FROM participants"
+	    " WHERE ticket = ?1 AND address = ?2",
+	[ST_PART_LIST] = "SELECT address, name, role FROM participants"
+	    " WHERE ticket = ?1 ORDER BY rowid",
+	[ST_MSG_INSERT] = "INSERT INTO messages (ticket, message_id, digest,"
+	    " direction, author, from_name, from_addr, subject, body_text,"
+	    " date, received, flags, threaded_by, envelope_from, raw)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, ?15)",
+	[ST_MSG_FIND] = "SELECT id, ticket, digest = ?2 FROM messages"
+	    " WHERE message_id = ?1 ORDER BY digest = ?2 DESC, id LIMIT 1",
+	[ST_RCPT_ADD] = "INSERT INTO message_rcpts (message, address)"
+	    " VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+	[ST_MSG_ROWS] = "SELECT id, message_id, direction, author, from_name,"
+	    " from_addr, subject, body_text, flags, threaded_by, received"
+	    " FROM messages WHERE ticket = ?1 ORDER BY id",
+	[ST_BLOB_REF] = "UPDATE blobs SET refs = refs + 1 WHERE sha256 = ?1",
+	[ST_BLOB_INSERT] = "INSERT INTO blobs (sha256, size, refs, data)"
+	    " VALUES (?1, ?2, 1, ?3)",
+	[ST_ATT_INSERT] = "INSERT INTO attachments (message, filename,"
+	    " content_type, size, content_id, inline, sha256)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	/* An id seen again keeps its first ticket; one stored without a
+	 * ticket gets it when it is known later. */
+	[ST_MSGID_ADD] = "INSERT INTO message_ids (message_id, ticket,"
+	    " message, ours, added) VALUES (?1, ?2, ?3, ?4, ?5)"
+	    " ON CONFLICT (message_id) DO UPDATE"
+	    " SET ticket = coalesce(ticket, excluded.ticket),"
+	    " message = coalesce(message, excluded.message)",
+	[ST_MSGID_FIND] = "SELECT ticket, ours FROM message_ids"
+	    " WHERE message_id = ?1",
+	[ST_EVENT_ADD] = "INSERT INTO events (ticket, message, at, actor,"
+	    " what, old, new, why) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_EVENT_ROWS] = "SELECT at, message, actor, what, old, new, why"
+	    " FROM events WHERE ticket = ?1 ORDER BY id",
+	[ST_COUNT_TICKETS] = "SELECT count(*) FROM tickets",
+	[ST_COUNT_MESSAGES] = "SELECT count(*) FROM messages",
+	[ST_COUNT_MESSAGE_IDS] = "SELECT count(*) FROM message_ids",
+	[ST_COUNT_PARTICIPANTS] = "SELECT count(*) FROM participants",
+	[ST_COUNT_EVENTS] = "SELECT count(*) FROM events",
+	[ST_COUNT_BLOBS] = "SELECT count(*) FROM blobs",
+	[ST_COUNT_ATTACHMENTS] = "SELECT count(*) FROM attachments",
+	[ST_COUNT_ATTEMPTS] = "SELECT count(*) FROM attempts",
+};
+
+enum set_kind {
+	SET_TEXT,
+	SET_UNIQUE,		/* text, "" = none (NULL): UNIQUE column */
+	SET_TIME,		/* an integer */
+	SET_REF,		/* a ticket number, 0 = none (NULL) */
+};
+
+static const struct set_field {
+	const char	*name;
+	enum st		 st;
+	enum set_kind	 kind;
+} set_fields[] = {
+	{ "status",		ST_SET_STATUS,		SET_TEXT },
+	{ "priority",		ST_SET_PRIORITY,	SET_TEXT },
+	{ "queue",		ST_SET_QUEUE,		SET_TEXT },
+	{ "assignee",		ST_SET_ASSIGNEE,	SET_TEXT },
+	{ "language",		ST_SET_LANGUAGE,	SET_TEXT },
+	{ "subject",		ST_SET_SUBJECT,		SET_TEXT },
+	{ "root_id",		ST_SET_ROOT_ID,		SET_UNIQUE },
+	{ "merged_into",	ST_SET_MERGED_INTO,	SET_REF },
+	{ "resolved_at",	ST_SET_RESOLVED_AT,	SET_TIME },
+	{ "last_customer",	ST_SET_LAST_CUSTOMER,	SET_TIME },
+	{ "last_agent",		ST_SET_LAST_AGENT,	SET_TIME },
+	{ "first_response",	ST_SET_FIRST_RESPONSE,	SET_TIME },
+};
+
+static const struct {
+	const char	*table;
+	enum st		 st;
+} count_tables[] = {
+	{ "tickets",		ST_COUNT_TICKETS },
+	{ "messages",		ST_COUNT_MESSAGES },
+	{ "message_ids",	ST_COUNT_MESSAGE_IDS },
+	{ "participants",	ST_COUNT_PARTICIPANTS },
+	{ "events",		ST_COUNT_EVENTS },
+	{ "blobs",		ST_COUNT_BLOBS },
+	{ "attachments",	ST_COUNT_ATTACHMENTS },
+	{ "attempts",		ST_COUNT_ATTEMPTS },
+};
+
+static const char *const status_names[] = {
+	[TICKET_NEW] = "new", [TICKET_OPEN] = "open",
+	[TICKET_PENDING] = "pending", [TICKET_RESOLVED] = "resolved",
+	[TICKET_CLOSED] = "closed",
+};
+static const char *const role_names[] = {
+	[ROLE_REQUESTER] = "requester", [ROLE_WATCHER] = "watcher",
+	[ROLE_AGENT] = "agent",
+};
+static const char *const author_names[] = {
+	[AUTHOR_CUSTOMER] = "customer", [AUTHOR_AGENT] = "agent",
+	[AUTHOR_SYSTEM] = "system",
+};
+static const char *const direction_names[] = {
+	[DIR_IN] = "in", [DIR_OUT] = "out",
+};
+
+struct store {
+	sqlite3		*db;
+	char		*path;
+	int64_t		 now;		/* POSTDESK_NOW; 0 = the clock */
+	int		 last_rc;	/* of the last failure */
+	sqlite3_stmt	*st[ST_COUNT];	/* prepared on first use */
+};
+
+/* How collect() reads rows into an array of elements. */
+struct rows {
+	size_t		  size;
+	void		(*read)(sqlite3_stmt *, void *);
+	void		(*clear)(void *);
+};
+
+static int
+vfail(struct store *s, int rc, const char *fmt, va_list ap)
+{
+	char *what = g_strdup_vprintf(fmt, ap);
+
+	s->last_rc = rc;
+	log_warnx("store: %s: %s", what, sqlite3_errmsg(s->db));
+	g_free(what);
+	return -1;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+fail(struct store *s, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(s, rc, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A failure of ours, not SQLite's: logged, and not transient. */
+static int __attribute__((format(printf, 2, 3)))
+refuse(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *what;
+
+	va_start(ap, fmt);
+	what = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	s->last_rc = SQLITE_ERROR;
+	log_warnx("store: %s", what);
+	g_free(what);
+	return -1;
+}
+
+/* The statement, prepared once and kept; NULL (logged) on failure. */
+static sqlite3_stmt *
+stmt(struct store *s, enum st id)
+{
+	int rc;
+
+	if (s->st[id] != NULL)
+		return s->st[id];
+	rc = sqlite3_prepare_v3(s->db, sqls[id], -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->st[id], NULL);
+	if (rc != SQLITE_OK) {
+		fail(s, rc, "%s: prepare \"%.40s\"", s->path, sqls[id]);
+		s->st[id] = NULL;
+	}
+	return s->st[id];
+}
+
+/* Ready a statement for its next use; bound strings are let go. */
+static void
+done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Step st once (DONE or a first row both succeed) and reset it. */
+static int __attribute__((format(printf, 3, 4)))
+run(struct store *s, sqlite3_stmt *st, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		va_start(ap, fmt);
+		vfail(s, rc, fmt, ap);
+		va_end(ap);
+		done(st);
+		return -1;
+	}
+	done(st);
+	return 0;
+}
+
+/* One-row, one-integer query: 1 with *v, 0 without a row, -1. */
+static int
+query_int(struct store *s, sqlite3_stmt *st, int64_t *v, const char *what)
+{
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		fail(s, rc, "%s", what);
+	done(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+bind_str(sqlite3_stmt *st, int i, const char *v)
+{
+	sqlite3_bind_text(st, i, v != NULL ? v : "", -1, SQLITE_STATIC);
+}
+
+/* NULL stays NULL. */
+static void
+bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* A row id or number where 0 (or less) means none. */
+static void
+bind_ref(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v <= 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+static char *
+col_str(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return g_strdup(t != NULL ? (const char *)t : "");
+}
+
+static char *
+col_opt(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	return col_str(st, i);
+}
+
+static int
+name_index(const char *const *names, size_t n, const unsigned char *s)
+{
+	for (size_t i = 0; s != NULL && i < n; i++)
+		if (strcmp(names[i], (const char *)s) == 0)
+			return (int)i;
+	return 0;
+}
+
+static int64_t
+now(const struct store *s)
+{
+	return s->now > 0 ? s->now : (int64_t)time(NULL);
+}
+
+/*
+ * Read every row of st into a new array (*v, *n).  On failure nothing
+ * is handed out.  st is reset either way.
+ */
+static int __attribute__((format(printf, 6, 7)))
+collect(struct store *s, sqlite3_stmt *st, const struct rows *r, void **v,
+    size_t *n, const char *fmt, ...)
+{
+	GArray *a = g_array_new(FALSE, TRUE, r->size);
+	va_list ap;
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		g_array_set_size(a, a->len + 1);
+		r->read(st, a->data + (a->len - 1) * r->size);
+	}
+	if (rc != SQLITE_DONE) {
+		va_start(ap, fmt);
+		vfail(s, rc, fmt, ap);
+		va_end(ap);
+		done(st);
+		for (guint i = 0; i < a->len; i++)
+			r->clear(a->data + i * r->size);
+		g_array_free(a, TRUE);
+		return -1;
+	}
+	done(st);
+	*n = a->len;
+	*v = g_array_free(a, a->len == 0);
+	return 0;
+}
+
+/* ---- opening ---- */
+
+/*
+ * The database belongs to the delivery user.  Root running an admin
+ * command on it would leave root-owned -wal/-shm files behind, and
+ * every later delivery would fail on them.  So root becomes the owner
+ * of an existing database (its uid, and the file's group as the only
+ * group) for good before opening it: an admin process needs nothing of
+ * root afterwards.  A database that root creates (postdesk init) stays
+ * root's: the admin then chowns it, with its directory, to the delivery
+ * user.
+ */
+static int
+become_owner(const char *path)
+{
+	struct stat sb;
+
+	if (geteuid() != 0)
+		return 0;
+	if (stat(path, &sb) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		log_warn("store: %s", path);
+		return -1;
+	}
+	if (sb.st_uid == 0)
+		return 0;
+	if (setgroups(1, &sb.st_gid) == -1 || setgid(sb.st_gid) == -1 ||
+	    setuid(sb.st_uid) == -1) {
+		log_warn("store: %s: cannot switch to its owner (uid %lu), "
+		    "refusing to leave root-owned files; run the command as "
+		    "that user", path, (unsigned long)sb.st_uid);
+		return -1;
+	}
+	log_debug("store: %s: running as its owner, uid %lu gid %lu", path,
+	    (unsigned long)sb.st_uid, (unsigned long)sb.st_gid);
+	return 0;
+}
+
+static void
+read_now(struct store *s)
+{
+	const char *e = getenv("POSTDESK_NOW");
+	char *end;
+	long long v;
+
+	if (e == NULL || *e == '\0')
+		return;
+	errno = 0;
+	v = strtoll(e, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0) {
+		log_warnx("store: POSTDESK_NOW=\"%s\": not a positive "
+		    "integer, ignored", e);
+		return;
+	}
+	s->now = v;
+}
+
+static int
+set_pragmas(struct store *s, int64_t busy_ms)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, busy_ms > INT32_MAX ? INT32_MAX :
+	    busy_ms < 0 ? 0 : (int)busy_ms);
+	rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "%s: foreign keys", s->path);
+	if (run(s, stmt(s, ST_SYNC_FULL), "%s: synchronous", s->path) == -1)
+		return -1;
+	if ((st = stmt(s, ST_JOURNAL_WAL)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		fail(s, rc, "%s: journal mode", s->path);
+		done(st);
+		return -1;
+	}
+	if (sqlite3_stricmp((const char *)sqlite3_column_text(st, 0),
+	    "wal") != 0) {
+		log_warnx("store: %s: journal mode: WAL refused (\"%s\"); "
+		    "is it on a network file system?", s->path,
+		    sqlite3_column_text(st, 0));
+		done(st);
+		return -1;
+	}
+	done(st);
+	return 0;
+}
+
+static int
+user_version(struct store *s, int64_t *v)
+{
+	*v = 0;
+	return query_int(s, stmt(s, ST_USER_VERSION), v, "user version") ==
+	    -1 ? -1 : 0;
+}
+
+/* Refuse a database that is not (or not yet) ours, or is too new. */
+static int
+check_schema(struct store *s, int64_t version)
+{
+	int64_t app = 0;
+
+	if (query_int(s, stmt(s, ST_APP_ID), &app, "application id") == -1)
+		return -1;
+	if ((app != 0 && app != STORE_APP_ID) || (app == 0 && version > 0)) {
+		log_warnx("store: %s: not a postdesk database", s->path);
+		return -1;
+	}
+	if (version > (int64_t)G_N_ELEMENTS(migrations)) {
+		log_warnx("store: %s: schema version %lld is newer than this "
+		    "postdesk's (%zu)", s->path, (long long)version,
+		    G_N_ELEMENTS(migrations));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+apply_migration(struct store *s, int64_t v)
+{
+	char sql[64];
+	int rc, len;
+
+	if ((rc = sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL)) !=
+	    SQLITE_OK)
+		return fail(s, rc, "%s: migration %lld", s->path,
+		    (long long)v + 1);
+	/* A pragma takes no parameter; v + 1 is our own counter. */
+	len = snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld",
+	    (long long)v + 1);
+	if (len < 0 || (size_t)len >= sizeof(sql))
+		return -1;
+	if ((rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		return fail(s, rc, "%s: migration %lld: version", s->path,
+		    (long long)v + 1);
+	log_debug("store: %s: migrated to schema version %lld", s->path,
+	    (long long)v + 1);
+	return 0;
+}
+
+static int
+migrate(struct store *s)
+{
+	const int64_t last = (int64_t)G_N_ELEMENTS(migrations);
+	int64_t v;
+
+	if (user_version(s, &v) == -1 || check_schema(s, v) == -1)
+		return -1;
+	while (v < last) {
+		if (store_begin(s) == -1)
+			return -1;
+		/* Another process may have migrated while we waited. */
+		if (user_version(s, &v) == -1)
+			goto fail;
+		if (v < last && apply_migration(s, v) == -1)
+			goto fail;
+		if (store_commit(s) == -1)
+			goto fail;
+		if (user_version(s, &v) == -1)
+			return -1;
+	}
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+static int
+open_db(struct store *s, enum store_open_mode mode)
+{
+	int flags = SQLITE_OPEN_READWRITE;
+	int rc;
+
+	if (mode == STORE_CREATE)
+		flags |= SQLITE_OPEN_CREATE;
+	else if (access(s->path, F_OK) == -1 && errno == ENOENT) {
+		log_warnx("store: %s: no such database (run postdesk init)",
+		    s->path);
+		return -1;
+	}
+	rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		s->last_rc = rc;
+		log_warnx("store: %s: open: %s", s->path, s->db != NULL ?
+		    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, enum store_open_mode mode, int64_t busy_ms)
+{
+	struct store *s;
+
+	if (become_owner(path) == -1)
+		return NULL;
+	s = g_new0(struct store, 1);
+	s->path = g_strdup(path);
+	read_now(s);
+	if (open_db(s, mode) == -1 || set_pragmas(s, busy_ms) == -1 ||
+	    migrate(s) == -1) {
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+store_close(struct store *s)
+{
+	int rc;
+
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db != NULL && (rc = sqlite3_close(s->db)) != SQLITE_OK)
+		log_warnx("store: %s: close: %s", s->path, sqlite3_errstr(rc));
+	g_free(s->path);
+	g_free(s);
+}
+
+const char *
+store_lib_version(void)
+{
+	static char buf[64];
+
+	if (buf[0] == '\0')
+		snprintf(buf, sizeof(buf), "SQLite %s", sqlite3_libversion());
+	return buf;
+}
+
+bool
+store_is_busy(const struct store *s)
+{
+	int rc = s->last_rc & 0xff;
+
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
+int
+store_schema_version(struct store *s)
+{
+	int64_t v;
+
+	return user_version(s, &v) == -1 ? -1 : (int)v;
+}
+
+/* ---- transactions ---- */
+
+int
+store_begin(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db)) {
+		return refuse(s, "%s: begin: a transaction is already open",
+		    s->path);
+	}
+	return run(s, stmt(s, ST_BEGIN), "%s: begin", s->path);
+}
+
+int
+store_commit(struct store *s)
+{
+	return run(s, stmt(s, ST_COMMIT), "%s: commit", s->path);
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	run(s, stmt(s, ST_ROLLBACK), "%s: rollback", s->path);
+}
+
+/* ---- ingest attempts ---- */
+
+static int
+attempt_count(struct store *s, const char *digest, unsigned *count)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(s, ST_ATTEMPT_NOTE)) == NULL)
+		return -1;
+	bind_str(st, 1, digest);
+	sqlite3_bind_int64(st, 2, now(s));
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		fail(s, rc, "attempt %s: note", digest);
+		done(st);
+		return -1;
+	}
+	*count = (unsigned)sqlite3_column_int64(st, 0);
+	done(st);
+	return 0;
+}
+
+/*
+ * The count is written with synchronous=NORMAL: in WAL mode that
+ * commit is not fsynced, so a power cut may lose it, which only costs
+ * one more attempt.  The message's own commit, with synchronous=FULL
+ * again, fsyncs the WAL and everything before it: the acknowledgement
+ * to the MTA stays durable.
+ */
+int
+store_attempt_note(struct store *s, const char *digest, unsigned *count)
+{
+	int ret = -1;
+
+	*count = 0;
+	if (!sqlite3_get_autocommit(s->db)) {
+		return refuse(s, "attempt %s: note: called inside a "
+		    "transaction", digest);
+	}
+	if (run(s, stmt(s, ST_SYNC_NORMAL), "attempt %s: synchronous",
+	    digest) == -1)
+		return -1;
+	if (store_begin(s) == 0 && attempt_count(s, digest, count) == 0 &&
+	    store_commit(s) == 0)
+		ret = 0;
+	else
+		store_rollback(s);
+	if (run(s, stmt(s, ST_SYNC_FULL), "attempt %s: synchronous",
+	    digest) == -1)
+		ret = -1;
+	return ret;
+}
+
+int
+store_attempt_clear(struct store *s, const char *digest)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, ST_ATTEMPT_CLEAR)) == NULL)
+		return -1;
+	bind_str(st, 1, digest);
+	return run(s, st, "attempt %s: clear", digest);
+}
+
+/* ---- tickets ---- */
+
+const char *
+store_status_name(enum store_ticket_status st)
+{
+	if ((size_t)st >= G_N_ELEMENTS(status_names))
+		return "new";
+	return status_names[st];
+}
+
+int
+store_status_parse(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < G_N_ELEMENTS(status_names);
+	    i++)
+		if (strcmp(status_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+store_role_name(enum store_role r)
+{
+	if ((size_t)r >= G_N_ELEMENTS(role_names))
+		return "watcher";
+	return role_names[r];
+}
+
+const char *
+store_author_name(enum store_author a)
+{
+	if ((size_t)a >= G_N_ELEMENTS(author_names))
+		return "system";
+	return author_names[a];
+}
+
+void
+store_ticket_clear(struct store_ticket *t)
+{
+	if (t == NULL)
+		return;
+	g_free(t->subject);
+	g_free(t->queue);
+	g_free(t->priority);
+	g_free(t->assignee);
+	g_free(t->requester);
+	g_free(t->language);
+	g_free(t->root_id);
+	memset(t, 0, sizeof(*t));
+}
+
+static void
+read_ticket(sqlite3_stmt *st, void *p)
+{
+	struct store_ticket *t = p;
+	int status;
+
+	memset(t, 0, sizeof(*t));
+	t->number = sqlite3_column_int64(st, 0);
+	t->subject = col_str(st, 1);
+	status = store_status_parse((const char *)sqlite3_column_text(st, 2));
+	t->status = status < 0 ? TICKET_NEW : (enum store_ticket_status)status;
+	t->queue = col_str(st, 3);
+	t->priority = col_str(st, 4);
+	t->assignee = col_str(st, 5);
+	t->requester = col_str(st, 6);
+	t->language = col_str(st, 7);
+	t->root_id = col_str(st, 8);
+	t->merged_into = sqlite3_column_int64(st, 9);
+	t->linked_from = sqlite3_column_int64(st, 10);
+	t->created = sqlite3_column_int64(st, 11);
+	t->updated = sqlite3_column_int64(st, 12);
+	t->resolved_at = sqlite3_column_int64(st, 13);
+	t->first_response = sqlite3_column_int64(st, 14);
+	t->last_customer = sqlite3_column_int64(st, 15);
+	t->last_agent = sqlite3_column_int64(st, 16);
+	t->message_count = sqlite3_column_int64(st, 17);
+}
+
+static void
+clear_ticket(void *p)
+{
+	store_ticket_clear(p);
+}
+
+int
+store_ticket_create(struct store *s, struct store_ticket *t)
+{
+	sqlite3_stmt *st;
+	int64_t at = now(s);
+
+	if ((st = stmt(s, ST_TICKET_INSERT)) == NULL)
+		return -1;
+	bind_str(st, 1, t->subject);
+	bind_str(st, 2, store_status_name(t->status));
+	bind_str(st, 3, t->queue);
+	bind_str(st, 4, t->priority != NULL && *t->priority != '\0' ?
+	    t->priority : "normal");
+	bind_str(st, 5, t->assignee);
+	bind_str(st, 6, t->requester);
+	bind_str(st, 7, t->language);
+	bind_opt(st, 8, t->root_id != NULL && *t->root_id != '\0' ?
+	    t->root_id : NULL);
+	bind_ref(st, 9, t->merged_into);
+	bind_ref(st, 10, t->linked_from);
+	sqlite3_bind_int64(st, 11, t->created > 0 ? t->created : at);
+	sqlite3_bind_int64(st, 12, t->updated > 0 ? t->updated : at);
+	sqlite3_bind_int64(st, 13, t->resolved_at);
+	sqlite3_bind_int64(st, 14, t->first_response);
+	sqlite3_bind_int64(st, 15, t->last_customer);
+	sqlite3_bind_int64(st, 16, t->last_agent);
+	if (run(s, st, "ticket \"%s\": create", t->subject != NULL ?
+	    t->subject : "") == -1)
+		return -1;
+	t->number = sqlite3_last_insert_rowid(s->db);
+	if (t->created <= 0)
+		t->created = at;
+	if (t->updated <= 0)
+		t->updated = at;
+	return 0;
+}
+
+int
+store_ticket_get(struct store *s, int64_t number, struct store_ticket *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = stmt(s, ST_TICKET_GET)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, number);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_ticket(st, out);
+	else if (rc != SQLITE_DONE)
+		fail(s, rc, "ticket %lld: get", (long long)number);
+	done(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+parse_int(const char *v, int64_t *out)
+{
+	char *end;
+	long long n;
+
+	if (v == NULL || *v == '\0') {
+		*out = 0;
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static const struct set_field *
+set_field_find(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < G_N_ELEMENTS(set_fields); i++)
+		if (strcmp(set_fields[i].name, name) == 0)
+			return &set_fields[i];
+	return NULL;
+}
+
+int
+store_ticket_set(struct store *s, int64_t number, const char *field,
+    const char *value)
+{
+	const struct set_field *f = set_field_find(field);
+	sqlite3_stmt *st;
+	int64_t v = 0;
+
+	if (f == NULL || ((f->kind == SET_TIME || f->kind == SET_REF) &&
+	    parse_int(value, &v) == -1)) {
+		return refuse(s, "ticket %lld: set %s: %s", (long long)number,
+		    field != NULL ? field : "(null)", f == NULL ?
+		    "no such field" : "not a number");
+	}
+	if ((st = stmt(s, f->st)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, number);
+	if (f->kind == SET_TEXT)
+		bind_str(st, 2, value);
+	else if (f->kind == SET_UNIQUE)
+		bind_opt(st, 2, value != NULL && *value != '\0' ? value : NULL);
+	else if (f->kind == SET_REF)
+		bind_ref(st, 2, v);
+	else
+		sqlite3_bind_int64(st, 2, v);
+	sqlite3_bind_int64(st, 3, now(s));
+	if (run(s, st, "ticket %lld: set %s", (long long)number, field) == -1)
+		return -1;
+	if (sqlite3_changes(s->db) == 0) {
+		return refuse(s, "ticket %lld: set %s: no such ticket",
+		    (long long)number, field);
+	}
+	return 0;
+}
+
+int
+store_ticket_list(struct store *s, const struct store_filter *f,
+    struct store_ticket **v, size_t *n)
+{
+	static const struct rows rows = {
+		sizeof(struct store_ticket), read_ticket, clear_ticket,
+	};
+	bool search = f != NULL && f->query != NULL && *f->query != '\0';
+	sqlite3_stmt *st;
+	void *p;
+	int ret;
+
+	*v = NULL;
+	*n = 0;
+	if ((st = stmt(s, search ? ST_TICKET_SEARCH : ST_TICKET_LIST)) ==
+	    NULL)
+		return -1;
+	bind_opt(st, 1, f != NULL ? f->status : NULL);
+	bind_opt(st, 2, f != NULL ? f->queue : NULL);
+	if (search)
+		bind_str(st, 3, f->query);
+	if (search)
+		ret = collect(s, st, &rows, &p, n, "search \"%s\"", f->query);
+	else
+		ret = collect(s, st, &rows, &p, n, "list tickets");
+	*v = p;
+	return ret;
+}
+
+void
+store_tickets_free(struct store_ticket *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		store_ticket_clear(&v[i]);
+	g_free(v);
+}
+
+/* ---- participants ---- */
+
+int
+store_participant_add(struct store *s, int64_t ticket, const char *address,
+    const char *name, enum store_role role)
+{
+	sqlite3_stmt *st;
+	char *lower;
+	int ret;
+
+	if (address == NULL || *address == '\0') {
+		log_debug("store: ticket %lld: participant without an "
+		    "address ignored", (long long)ticket);
+		return 0;
+	}
+	if ((st = stmt(s, ST_PART_ADD)) == NULL)
+		return -1;
+	lower = g_utf8_strdown(address, -1);
+	sqlite3_bind_int64(st, 1, ticket);
+	bind_str(st, 2, lower);
+	bind_str(st, 3, name);
+	bind_str(st, 4, store_role_name(role));
+	sqlite3_bind_int64(st, 5, now(s));
+	ret = run(s, st, "ticket %lld: add participant %s", (long long)ticket,
+	    lower);
+	g_free(lower);
+	return ret;
+}
+
+int
+store_participant_is(struct store *s, int64_t ticket, const char *address)
+{
+	sqlite3_stmt *st;
+	char *lower;
+	int64_t one;
+	int ret;
+
+	if ((st = stmt(s, ST_PART_IS)) == NULL)
+		return -1;
+	lower = g_utf8_strdown(address != NULL ? address : "", -1);
+	sqlite3_bind_int64(st, 1, ticket);
+	bind_str(st, 2, lower);
+	ret = query_int(s, st, &one, "participant look-up");
+	g_free(lower);
+	return ret;
+}
+
+static void
+read_participant(sqlite3_stmt *st, void *p)
+{
+	struct store_participant *pa = p;
+
+	pa->address = col_str(st, 0);
+	pa->name = col_str(st, 1);
+	pa->role = (enum store_role)name_index(role_names,
+	    G_N_ELEMENTS(role_names), sqlite3_column_text(st, 2));
+}
+
+static void
+clear_participant(void *p)
+{
+	struct store_participant *pa = p;
+
+	g_free(pa->address);
+	g_free(pa->name);
+}
+
+int
+store_participants(struct store *s, int64_t ticket,
+    struct store_participant **v, size_t *n)
+{
+	static const struct rows rows = {
+		sizeof(struct store_participant), read_participant,
+		clear_participant,
+	};
+	sqlite3_stmt *st;
+	void *p;
+	int ret;
+
+	*v = NULL;
+	*n = 0;
+	if ((st = stmt(s, ST_PART_LIST)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ticket);
+	ret = collect(s, st, &rows, &p, n, "ticket %lld: participants",
+	    (long long)ticket);
+	*v = p;
+	return ret;
+}
+
+void
+store_participants_free(struct store_participant *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		clear_participant(&v[i]);
+	g_free(v);
+}
+
+/* ---- messages ---- */
+
+static void
+bind_message(sqlite3_stmt *st, const struct store_message *m, int64_t at)
+{
+	bind_ref(st, 1, m->ticket);
+	bind_str(st, 2, m->message_id);
+	bind_str(st, 3, m->digest);
+	bind_str(st, 4, direction_names[m->direction == DIR_OUT]);
+	bind_str(st, 5, store_author_name(m->author));
+	bind_str(st, 6, m->from_name);
+	bind_str(st, 7, m->from_addr);
+	bind_str(st, 8, m->subject);
+	bind_str(st, 9, m->body_text);
+	if (m->date < 0)
+		sqlite3_bind_null(st, 10);
+	else
+		sqlite3_bind_int64(st, 10, m->date);
+	sqlite3_bind_int64(st, 11, at);
+	sqlite3_bind_int64(st, 12, m->flags);
+	bind_str(st, 13, m->threaded_by);
+	bind_str(st, 14, m->envelope_from);
+}
+
+int
+store_message_insert(struct store *s, struct store_message *m,
+    const char *rcpt)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(s, ST_MSG_INSERT)) == NULL)
+		return -1;
+	bind_message(st, m, now(s));
+	if (m->raw_len == 0 || m->raw == NULL)
+		rc = sqlite3_bind_zeroblob(st, 15, 0);
+	else
+		rc = sqlite3_bind_blob64(st, 15, m->raw, m->raw_len,
+		    SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		fail(s, rc, "ticket %lld: insert message %s: %zu bytes",
+		    (long long)m->ticket, m->message_id, m->raw_len);
+		done(st);
+		return -1;
+	}
+	if (run(s, st, "ticket %lld: insert message %s", (long long)m->ticket,
+	    m->message_id != NULL ? m->message_id : "") == -1)
+		return -1;
+	m->id = sqlite3_last_insert_rowid(s->db);
+	if (rcpt != NULL && *rcpt != '\0')
+		return store_message_add_rcpt(s, m->id, rcpt);
+	return 0;
+}
+
+int
+store_message_find(struct store *s, const char *message_id,
+    const char *digest, int64_t *id, int64_t *ticket, bool *conflict)
+{
+	sqlite3_stmt *st;
+	int rc, same = 0;
+
+	*id = *ticket = 0;
+	*conflict = false;
+	if ((st = stmt(s, ST_MSG_FIND)) == NULL)
+		return -1;
+	bind_str(st, 1, message_id);
+	bind_str(st, 2, digest);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		same = sqlite3_column_int(st, 2);
+		if (same) {
+			*id = sqlite3_column_int64(st, 0);
+			*ticket = sqlite3_column_int64(st, 1);
+		} else
+			*conflict = true;
+	} else if (rc != SQLITE_DONE)
+		fail(s, rc, "message %s: find", message_id);
+	done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return same ? 1 : 0;
+}
+
+int
+store_message_add_rcpt(struct store *s, int64_t id, const char *rcpt)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, ST_RCPT_ADD)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_str(st, 2, rcpt);
+	return run(s, st, "message %lld: add recipient %s", (long long)id,
+	    rcpt != NULL ? rcpt : "");
+}
+
+/* ---- attachments ---- */
+
+/* One more reference to the content, stored when it is new. */
+static int
+blob_ref(struct store *s, int64_t message, const struct msg_part *p)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(s, ST_BLOB_REF)) == NULL)
+		return -1;
+	bind_str(st, 1, p->sha256);
+	if (run(s, st, "message %lld: attachment %s: reference",
+	    (long long)message, p->sha256) == -1)
+		return -1;
+	if (sqlite3_changes(s->db) > 0)
+		return 0;
+	if ((st = stmt(s, ST_BLOB_INSERT)) == NULL)
+		return -1;
+	bind_str(st, 1, p->sha256);
+	sqlite3_bind_int64(st, 2, (int64_t)p->size);
+	if (p->size == 0)
+		rc = sqlite3_bind_zeroblob(st, 3, 0);
+	else
+		rc = sqlite3_bind_blob64(st, 3, p->data, p->size,
+		    SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		fail(s, rc, "message %lld: attachment %s: store",
+		    (long long)message, p->sha256);
+		done(st);
+		return -1;
+	}
+	return run(s, st, "message %lld: attachment %s: store",
+	    (long long)message, p->sha256);
+}
+
+int
+store_attachment_add(struct store *s, int64_t message,
+    const struct msg_part *p)
+{
+	sqlite3_stmt *st;
+
+	if (strlen(p->sha256) != 64 || (p->data == NULL && p->size > 0)) {
+		return refuse(s, "message %lld: attachment \"%s\": no %s",
+		    (long long)message, p->filename != NULL ? p->filename : "",
+		    p->data == NULL ? "data (keep_part_data)" : "digest");
+	}
+	if (blob_ref(s, message, p) == -1 ||
+	    (st = stmt(s, ST_ATT_INSERT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, message);
+	bind_str(st, 2, p->filename);
+	bind_str(st, 3, p->content_type);
+	sqlite3_bind_int64(st, 4, (int64_t)p->size);
+	bind_str(st, 5, p->content_id);
+	sqlite3_bind_int(st, 6, p->is_inline);
+	bind_str(st, 7, p->sha256);
+	return run(s, st, "message %lld: attachment %s: add",
+	    (long long)message, p->sha256);
+}
+
+/* ---- message ids ---- */
+
+int
+store_msgid_add(struct store *s, const char *message_id, int64_t ticket,
+    int64_t message, bool ours)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, ST_MSGID_ADD)) == NULL)
+		return -1;
+	bind_str(st, 1, message_id);
+	bind_ref(st, 2, ticket);
+	bind_ref(st, 3, message);
+	sqlite3_bind_int(st, 4, ours);
+	sqlite3_bind_int64(st, 5, now(s));
+	return run(s, st, "ticket %lld: add message id %s", (long long)ticket,
+	    message_id != NULL ? message_id : "");
+}
+
+int
+store_msgid_find(struct store *s, const char *message_id, int64_t *ticket,
+    bool *ours)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*ticket = 0;
+	*ours = false;
+	if ((st = stmt(s, ST_MSGID_FIND)) == NULL)
+		return -1;
+	bind_str(st, 1, message_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ticket = sqlite3_column_int64(st, 0);
+		*ours = sqlite3_column_int(st, 1) != 0;
+	} else if (rc != SQLITE_DONE)
+		fail(s, rc, "message id %s: find", message_id);
+	done(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- events ---- */
+
+int
+store_event_add(struct store *s, int64_t ticket, int64_t message,
+    const char *actor, const char *what, const char *old, const char *new_,
+    const char *why)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, ST_EVENT_ADD)) == NULL)
+		return -1;
+	bind_ref(st, 1, ticket);
+	bind_ref(st, 2, message);
+	sqlite3_bind_int64(st, 3, now(s));
+	bind_str(st, 4, actor);
+	bind_str(st, 5, what);
+	bind_opt(st, 6, old);
+	bind_opt(st, 7, new_);
+	bind_opt(st, 8, why);
+	return run(s, st, "ticket %lld: add event %s", (long long)ticket,
+	    what != NULL ? what : "");
+}
+
+/* ---- reading a whole ticket ---- */
+
+static void
+read_msgrow(sqlite3_stmt *st, void *p)
+{
+	struct store_msgrow *m = p;
+
+	m->id = sqlite3_column_int64(st, 0);
+	m->message_id = col_str(st, 1);
+	m->direction = (enum store_direction)name_index(direction_names,
+	    G_N_ELEMENTS(direction_names), sqlite3_column_text(st, 2));
+	m->author = (enum store_author)name_index(author_names,
+	    G_N_ELEMENTS(author_names), sqlite3_column_text(st, 3));
+	m->from_name = col_str(st, 4);
+	m->from_addr = col_str(st, 5);
+	m->subject = col_str(st, 6);
+	m->body_text = col_str(st, 7);
+	m->flags = (unsigned)sqlite3_column_int64(st, 8);
+	m->threaded_by = col_str(st, 9);
+	m->received = sqlite3_column_int64(st, 10);
+}
+
+static void
+clear_msgrow(void *p)
+{
+	struct store_msgrow *m = p;
+
+	g_free(m->message_id);
+	g_free(m->from_name);
+	g_free(m->from_addr);
+	g_free(m->subject);
+	g_free(m->body_text);
+	g_free(m->threaded_by);
+}
+
+static void
+read_event(sqlite3_stmt *st, void *p)
+{
+	struct store_event *e = p;
+
+	e->at = sqlite3_column_int64(st, 0);
+	e->message = sqlite3_column_int64(st, 1);
+	e->actor = col_str(st, 2);
+	e->what = col_str(st, 3);
+	e->old = col_opt(st, 4);
+	e->new_ = col_opt(st, 5);
+	e->why = col_opt(st, 6);
+}
+
+static void
+clear_event(void *p)
+{
+	struct store_event *e = p;
+
+	g_free(e->actor);
+	g_free(e->what);
+	g_free(e->old);
+	g_free(e->new_);
+	g_free(e->why);
+}
+
+/* Rows of one ticket from a statement whose ?1 is the ticket. */
+static int
+ticket_rows(struct store *s, enum st id, int64_t number,
+    const struct rows *r, void **v, size_t *n, const char *what)
+{
+	sqlite3_stmt *st;
+
+	*v = NULL;
+	*n = 0;
+	if ((st = stmt(s, id)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, number);
+	return collect(s, st, r, v, n, "ticket %lld: %s", (long long)number,
+	    what);
+}
+
+int
+store_ticket_full(struct store *s, int64_t number,
+    struct store_ticket_full *out)
+{
+	static const struct rows msgrows = {
+		sizeof(struct store_msgrow), read_msgrow, clear_msgrow,
+	};
+	static const struct rows events = {
+		sizeof(struct store_event), read_event, clear_event,
+	};
+	void *m = NULL, *e = NULL;
+	int found;
+
+	memset(out, 0, sizeof(*out));
+	if ((found = store_ticket_get(s, number, &out->t)) != 1)
+		return found;
+	if (ticket_rows(s, ST_MSG_ROWS, number, &msgrows, &m,
+	    &out->nmessages, "messages") == -1)
+		goto fail;
+	out->messages = m;
+	if (ticket_rows(s, ST_EVENT_ROWS, number, &events, &e,
+	    &out->nevents, "events") == -1)
+		goto fail;
+	out->events = e;
+	if (store_participants(s, number, &out->participants,
+	    &out->nparticipants) == -1)
+		goto fail;
+	return 1;
+fail:
+	store_ticket_full_clear(out);
+	return -1;
+}
+
+void
+store_ticket_full_clear(struct store_ticket_full *f)
+{
+	if (f == NULL)
+		return;
+	store_ticket_clear(&f->t);
+	for (size_t i = 0; f->messages != NULL && i < f->nmessages; i++)
+		clear_msgrow(&f->messages[i]);
+	g_free(f->messages);
+	store_participants_free(f->participants, f->nparticipants);
+	for (size_t i = 0; f->events != NULL && i < f->nevents; i++)
+		clear_event(&f->events[i]);
+	g_free(f->events);
+	memset(f, 0, sizeof(*f));
+}
+
+int64_t
+store_count(struct store *s, const char *what)
+{
+	int64_t v = 0;
+
+	for (size_t i = 0; what != NULL && i < G_N_ELEMENTS(count_tables);
+	    i++) {
+		if (strcmp(count_tables[i].table, what) != 0)
+			continue;
+		if (query_int(s, stmt(s, count_tables[i].st), &v, what) != 1)
+			return -1;
+		return v;
+	}
+	return -1;
+}
