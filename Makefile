@@ -45,7 +45,8 @@ endif
 
 DEFS	 = -DPOSTDESK_VERSION='"$(VERSION)"' \
 	   -DPOSTDESK_DATADIR='"$(DATADIR)"' \
-	   -DPOSTDESK_SYSCONFDIR='"$(SYSCONFDIR)"'
+	   -DPOSTDESK_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	   -DPOSTDESK_UCHARDET_VERSION='"$(shell $(PKG_CONFIG) --modversion uchardet)"'
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Iinclude \
 	   $(DEFS) $(SANFLAGS) $(CFLAGS)
 ALL_CFLAGS = $(BASE_CFLAGS) \
@@ -74,8 +75,11 @@ PROGS	= $(BUILD)/postdesk $(BUILD)/postdesk-deliver
 .PHONY: all check unit bench demo install clean fuzz fuzz-check deps
 all: $(PROGS)
 
-$(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+# V=1 shows the commands.
+Q	= $(if $(filter 1,$(V)),,@)
+$(BUILD)/%.o: src/%.c $(wildcard include/*.h src/*.h) Makefile | $(BUILD)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD):
 	mkdir -p $(BUILD)/tests
@@ -87,13 +91,16 @@ $(BUILD)/postdesk-deliver: $(BUILD)/deliver-main.o $(CORE_OBJS)
 	$(CC) -o $@ $^ $(LEAN_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(CORE_OBJS) $(CLI_OBJS) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_OBJS) $(CLI_OBJS) \
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_OBJS) $(CLI_OBJS) \
 	    $(FULL_LIBS)
 
 unit: $(UNIT_BINS)
 
-# DEPS=yes lets the set-up install test servers (root only).
-check: all unit
+# check and demo first install the Debian packages they need
+# (contrib/install-deps.sh); DEPS=yes also installs the test servers.
+check: deps
+	@$(MAKE) --no-print-directory all unit
 	@BUILD=$(BUILD) SAN=$(SAN) DEPS=$(DEPS) CC="$(CC)" \
 	    sh tests/run.sh
 
@@ -106,7 +113,8 @@ $(BUILD)/parse-bench: bench/parse-bench.c $(CORE_OBJS) | $(BUILD)
 bench: all $(BUILD)/parse-bench
 	@BUILD=$(BUILD) sh bench/run.sh
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh contrib/demo.sh
 
 # Fuzzing (clang, libFuzzer): each tests/fuzz/fuzz-NAME.c becomes

@@ -180,6 +180,8 @@ dedupe(struct job *j)
 		for (size_t i = 0; i < j->env->nrcpts; i++)
 			if (store_message_add_rcpt(s, id, j->env->rcpts[i]) == -1)
 				return -1;
+		if (store_attempt_clear(s, j->digest) == -1)
+			return -1;
 		j->res->ticket = ticket;
 		j->res->message = id;
 		set_result(j->res, INGEST_DUPLICATE, 250, "duplicate of "
@@ -495,21 +497,29 @@ run_job(struct job *j, unsigned attempts)
 	return 0;
 }
 
+static bool
+too_large(struct ingest *ing, size_t len, struct ingest_result *res)
+{
+	uint64_t limit = ing->conf->limits.message_size;
+
+	if (limit == 0 || len <= limit)
+		return false;
+	set_result(res, INGEST_REFUSED, 552, "message too large (%zu bytes, "
+	    "limit %" PRIu64 ")", len, limit);
+	return true;
+}
+
 int
 ingest_add(struct ingest *ing, const struct ingest_env *env, const char *raw,
     size_t len, unsigned attempts, struct ingest_result *res)
 {
 	struct job j = { .ing = ing, .env = env, .raw = raw, .len = len,
 	    .res = res };
-	uint64_t limit = ing->conf->limits.message_size;
 	int r = 0;
 
 	*res = (struct ingest_result){ 0 };
-	if (limit > 0 && len > limit) {
-		set_result(res, INGEST_REFUSED, 552, "message too large "
-		    "(%zu bytes, limit %" PRIu64 ")", len, limit);
+	if (too_large(ing, len, res))
 		return 0;
-	}
 	digest_message(raw, len, j.digest);
 	j.events = g_ptr_array_new_with_free_func(pending_free);
 	if (run_job(&j, attempts) == -1) {
@@ -530,6 +540,8 @@ ingest_one(struct ingest *ing, const struct ingest_env *env, const char *raw,
 	unsigned attempts = 0;
 
 	*res = (struct ingest_result){ 0 };
+	if (too_large(ing, len, res))
+		return;
 	if (ingest_note(ing, raw, len, &attempts) == -1 ||
 	    ingest_begin(ing) == -1) {
 		fail_all(res, 1, store_is_busy(ing->store) ? "database busy" :

@@ -1,0 +1,49 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# make demo: postdesk on its embedded default (SQLite) against the sample
+# mails in contrib/samples.  Builds nothing itself (make does); writes
+# everything under demo/ (removed and made anew each time).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+pd=$BUILD/postdesk
+dir=$top/demo
+rm -rf "$dir"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "postdesk init --address support@example.org $dir"
+"$pd" init --address support@example.org \
+    --agent 'Maria Ivanova <maria@example.org>' "$dir"
+conf=$dir/postdesk.conf
+
+say "postdesk check"
+"$pd" -c "$conf" check
+
+say "how postdesk parses a Bulgarian mail with no charset declared"
+"$pd" -c "$conf" parse "$top/contrib/samples/2-bulgarian-undeclared.eml"
+
+for m in "$top"/contrib/samples/*.eml; do
+	from=$(sed -n 's/^From: .*<\(.*\)>.*/\1/p' "$m" | head -n 1)
+	say "postdesk-deliver -f $from -r support@example.org < $(basename "$m")"
+	set +e
+	"$BUILD/postdesk-deliver" -d -c "$conf" deliver -f "$from" \
+	    -r support@example.org <"$m"
+	echo "exit status $? (0 = stored, acknowledged to the MTA)"
+	set -e
+done
+
+say "the same mail again (an MTA retry): stored once"
+"$BUILD/postdesk-deliver" -d -c "$conf" deliver -f alice@customer.example \
+    -r support@example.org <"$top/contrib/samples/1-new.eml"
+
+say "postdesk ticket list"
+"$pd" -c "$conf" ticket list
+
+say "postdesk ticket show 1"
+"$pd" -c "$conf" ticket show 1
+
+say "postdesk ticket search blank"
+"$pd" -c "$conf" ticket search blank
+printf '\nThe demo lives in %s; try: %s -c %s ticket show 2 --json\n' \
+    "$dir" "$pd" "$conf"
