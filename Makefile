@@ -95,7 +95,12 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(CORE_OBJS) $(CLI_OBJS) | $(B
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_OBJS) $(CLI_OBJS) \
 	    $(FULL_LIBS)
 
-unit: $(UNIT_BINS)
+# Helper programs the shell tests run (tests/unit/*.c that are not
+# test-*.c), built like the unit tests.
+TEST_HELPERS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%, \
+	    $(filter-out tests/unit/test-%.c,$(wildcard tests/unit/*.c)))
+
+unit: $(UNIT_BINS) $(TEST_HELPERS)
 
 # check and demo first install the Debian packages they need
 # (contrib/install-deps.sh); DEPS=yes also installs the test servers.
@@ -110,8 +115,13 @@ deps:
 $(BUILD)/parse-bench: bench/parse-bench.c $(CORE_OBJS) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJS) $(LEAN_LIBS)
 
+$(BUILD)/sieve-bench: bench/sieve-bench.c $(CORE_OBJS) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJS) $(LEAN_LIBS)
+
 bench: all $(BUILD)/parse-bench
 	@BUILD=$(BUILD) sh bench/run.sh
+	@echo
+	@BUILD=$(BUILD) sh bench/send.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -125,7 +135,7 @@ demo: deps
 # runs FUZZ_RUNS fixed-seed executions per target (tests/fuzz/check.sh).
 FUZZ_CC	  ?= clang
 FUZZ_BUILD = build-fuzz
-FUZZ_RUNS ?= 25000
+FUZZ_RUNS ?= 30000
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 	   -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%, \
@@ -160,3 +170,7 @@ install: all
 
 clean:
 	rm -rf build build-san build-fuzz
+
+# For bench/deliver.sh: the libraries postdesk-deliver links.
+print-lean-libs:
+	@echo $(LEAN_LIBS)

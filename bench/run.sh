@@ -225,3 +225,11 @@ if [ "$missed" -eq 0 ]; then
 else
 	echo "goal: ratio <= 3.00: MISSED"
 fi
+
+# The other tables: delivery, sending, fetching, rules (each prints its
+# own; one that cannot run here says why and the rest go on).
+for b in deliver send fetch sieve; do
+	[ -f "$top/bench/$b.sh" ] || continue
+	echo
+	BUILD=$BUILD sh "$top/bench/$b.sh" || echo "bench/$b.sh: failed"
+done

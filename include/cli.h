@@ -8,17 +8,25 @@
  * returns the process exit status (sysexits codes).
  */
 
+struct transport_ops;
+
 struct cli_global {
 	const char	*conf_path;	/* -c, $POSTDESK_CONF or the default */
 	int		 debug;		/* -d */
 	int		 conf_explicit;	/* -c or $POSTDESK_CONF given */
+	/* The SMTP transport (smtp.c), NULL in postdesk-deliver, which
+	 * does not link it. */
+	const struct transport_ops *smtp;
 };
 
 int	cli_parse(int argc, char **argv, const struct cli_global *);
 int	cli_check(int argc, char **argv, const struct cli_global *);
+int	cli_filter(int argc, char **argv, const struct cli_global *);
 int	cli_init(int argc, char **argv, const struct cli_global *);
 int	cli_ticket(int argc, char **argv, const struct cli_global *);
+int	cli_send(int argc, char **argv, const struct cli_global *);
 int	deliver_main(int argc, char **argv, const struct cli_global *);
+int	cli_fetch(int argc, char **argv, const struct cli_global *);
 
 /* True when argv holds -h or --help before any "--". */
 int	cli_wants_help(int argc, char **argv);

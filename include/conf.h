@@ -35,6 +35,15 @@ struct conf_transport {
 	char		*ca_file;	/* "" = the system store */
 };
 
+/* filter FILE: a Sieve rule file, top-level or in a queue block. */
+struct conf_filter {
+	char		*path;		/* absolute */
+	char		*name;		/* for messages: as named, relative
+					   to the current directory */
+	const char	*file;		/* the statement's file and line */
+	unsigned	 line;
+};
+
 struct conf_queue {
 	char		*name;
 	char		*address;	 /* support@example.org */
@@ -46,6 +55,8 @@ struct conf_queue {
 	char		*templates;	 /* own template dir, "" = shipped */
 	char		**charsets;	 /* expected charsets, NULL-ended */
 	int64_t		 reopen_window;	 /* seconds; 0 = always a new ticket */
+	struct conf_filter *filters;	 /* the queue's rules, in order */
+	size_t		 nfilters;
 	const char	*file;		 /* where it was defined */
 	unsigned	 line;
 };
@@ -59,6 +70,34 @@ struct conf_agent {
 	unsigned	 line;
 };
 
+enum conf_after_fetch {
+	CONF_AFTER_SEEN,		/* flag \Seen */
+	CONF_AFTER_DELETE,		/* \Deleted + UID EXPUNGE */
+	CONF_AFTER_MOVE,		/* UID MOVE (or COPY + delete) */
+};
+
+/* imap NAME url URL password-file FILE [queue Q] [after-fetch ...] */
+struct conf_imap {
+	char		*name;
+	char		*url;		/* as written */
+	char		*user;
+	char		*host;
+	unsigned	 port;
+	char		*mailbox;
+	enum conf_tls	 tls;		/* IMPLICIT (imaps://), STARTTLS
+					   or NONE (loopback only) */
+	char		*password_file;
+	char		*queue;		/* "" = threading decides */
+	enum conf_after_fetch after;	/* default seen */
+	char		*folder;	/* after-fetch move: the target */
+	char		*refused_folder; /* for refused mail, never deleted */
+	char		*ca_file;	/* "" = the system store */
+	const char	*file;		/* where it was defined */
+	unsigned	 line;
+};
+
+#define CONF_REFUSED_FOLDER	"postdesk-refused"
+
 struct conf_limits {
 	uint64_t	 message_size;	/* default 50M */
 	uint64_t	 header_size;	/* default 1M */
@@ -66,6 +105,12 @@ struct conf_limits {
 	unsigned	 parts;		/* default 500 */
 	unsigned	 attempts;	/* failed deliveries before raw store, 5 */
 	int64_t		 busy_timeout;	/* milliseconds, default 30000 */
+	unsigned	 ack_per_address; /* automatic mails per address and
+					    24 hours, default 5 */
+	unsigned	 ack_per_hour;	/* automatic mails in all per hour,
+					   default 100 */
+	int64_t		 send_max_age;	/* seconds a mail may wait in the
+					   outbox, default 2d */
 };
 
 struct conf {
@@ -78,10 +123,21 @@ struct conf {
 	size_t		 nqueues;
 	struct conf_agent *agents;
 	size_t		 nagents;
+	struct conf_imap *imaps;	/* IMAP accounts to fetch from */
+	size_t		 nimaps;
 	struct conf_transport transport;
 	struct conf_limits limits;
 	char		**charsets;	/* global expected charsets */
+	struct conf_filter *filters;	/* rules for every queue, run first */
+	size_t		 nfilters;
 	bool		 refuse_unknown; /* unknown-recipient refuse */
+	bool		 send_after_deliver; /* deliver drains the outbox */
+	char		*postdesk_path;	/* postdesk for postdesk-deliver to
+					   start; NULL = next to it */
+	char		*trusted_authserv; /* our MTA's Authentication-Results
+					      authserv-id, NULL = none */
+	char		*templates;	/* the shipped templates, NULL =
+					   the built-in place */
 	char		**files;	/* every file read, NULL-ended */
 };
 
@@ -117,6 +173,15 @@ const struct conf_queue *conf_queue_by_name(const struct conf *,
  * (NULL when two agents share that local part). */
 const struct conf_agent *conf_agent_find(const struct conf *,
 		    const char *who);
+
+const struct conf_imap *conf_imap_by_name(const struct conf *,
+		    const char *name);
+/* An account from a URL alone (fetch --url): after-fetch seen, the
+ * defaults for the rest.  0, or -1 with the reason in err.  Free the
+ * strings with conf_imap_clear(). */
+int		 conf_imap_from_url(struct conf_imap *, const char *url,
+		    char *err, size_t errlen);
+void		 conf_imap_clear(struct conf_imap *);
 
 /* "50M" -> 52428800, "4h" -> 14400; -1 on a bad value. */
 int64_t		 conf_parse_size(const char *);

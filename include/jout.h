@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /*
  * JSON output: a small builder over jansson (the module that owns it).
@@ -27,5 +28,8 @@ void		 jout_push(struct jout *a, struct jout *v);
 /* Indented text ending in a newline; the caller frees it with g_free(). */
 char		*jout_dump(const struct jout *);
 void		 jout_free(struct jout *);
+/* The same text written to fp without building it in memory first;
+ * 0 / -1. */
+int		 jout_print(const struct jout *, FILE *fp);
 
 #endif

@@ -228,4 +228,96 @@ void		 store_tickets_free(struct store_ticket *, size_t);
 /* Messages stored without a ticket or flagged (quarantine view). */
 int64_t		 store_count(struct store *, const char *what);
 
+/* Stored incoming messages, for "postdesk filter replay".  Strings are
+ * valid during the callback only. */
+struct store_stored {
+	int64_t		 id;
+	int64_t		 ticket;	/* 0 = none (quarantine) */
+	const char	*message_id;
+	const char	*envelope_from;
+	const char	*rcpt;		/* an envelope recipient, "" */
+	const char	*threaded_by;	/* "new" opened its ticket */
+	const char	*queue;		/* its ticket's queue, "" */
+	int64_t		 received;
+	const char	*raw;
+	size_t		 raw_len;
+	/* The recorded filter decisions: events what = "filter" on this
+	 * message, one "NEW<TAB>WHY" line each in order; "" when none. */
+	const char	*filter_events;
+};
+typedef int store_stored_fn(const struct store_stored *, void *arg);
+/* Every incoming message received at or after since (UTC seconds),
+ * oldest first.  cb returns 0 to go on; anything else stops the walk
+ * and is returned.  -1 on a store failure (logged). */
+int		 store_messages_each(struct store *, int64_t since,
+		    store_stored_fn *cb, void *arg);
+
+/* ---- IMAP fetch: committed UIDs per (account, mailbox, UIDVALIDITY) */
+
+struct store_imap_state {
+	int64_t		 upto;		/* every UID <= upto is committed */
+	int64_t		*done;		/* and these above it, ascending */
+	size_t		 ndone;
+};
+void		 store_imap_state_clear(struct store_imap_state *);
+/* 1 found, 0 none (out is then all zero: nothing committed), -1. */
+int		 store_imap_state_get(struct store *, const char *account,
+		    const char *mailbox, int64_t uidvalidity,
+		    struct store_imap_state *out);
+/* Write it inside the batch's own transaction; rows of the same
+ * account and mailbox under another UIDVALIDITY go. */
+int		 store_imap_state_set(struct store *, const char *account,
+		    const char *mailbox, int64_t uidvalidity,
+		    const struct store_imap_state *);
+
+/* ---- outbox: every mail we send, written in the transaction of the
+ * message that caused it; drained by postdesk send ---- */
+
+struct store_outbox {
+	int64_t		 id;
+	int64_t		 ticket;
+	int64_t		 message;	/* its messages row (direction out) */
+	char		*mail_from;	/* envelope sender: bounce address */
+	char		*rcpt;		/* one recipient per row */
+	char		*message_id;
+	char		*raw;		/* the exact bytes to send */
+	size_t		 raw_len;
+	unsigned	 attempts;
+	int64_t		 created;
+	int64_t		 next_try;
+	char		*last_error;
+};
+
+/* Queue one mail for one recipient (inside the caller's transaction). */
+int		 store_outbox_add(struct store *, int64_t ticket,
+		    int64_t message, const char *mail_from, const char *rcpt,
+		    const char *message_id, const char *raw, size_t len);
+/*
+ * Claim up to max rows that are due and not leased, for owner, with a
+ * lease of lease_s seconds (a short transaction of its own).  A crashed
+ * sender's lease expires and its rows become claimable again.
+ */
+int		 store_outbox_claim(struct store *, const char *owner,
+		    int64_t lease_s, size_t max, struct store_outbox **v,
+		    size_t *n);
+/* After the server's 250: done (only while owner holds the lease). */
+int		 store_outbox_sent(struct store *, int64_t id,
+		    const char *owner);
+/* Transient failure: try again at next_try. */
+int		 store_outbox_retry(struct store *, int64_t id,
+		    const char *owner, int64_t next_try, const char *error);
+/* Permanent failure: the row ends, an event goes on its ticket. */
+int		 store_outbox_failed(struct store *, int64_t id,
+		    const char *owner, const char *error);
+void		 store_outbox_free(struct store_outbox *, size_t);
+
+/* Loop protection: automatic mails counted per key ("addr:x@y",
+ * "all") since a time. */
+int		 store_rate_count(struct store *, const char *key,
+		    int64_t since, int64_t *count);
+int		 store_rate_add(struct store *, const char *key);
+
+/* The store's clock: time(NULL), or $POSTDESK_NOW (tests). */
+int64_t		 store_now(struct store *);
+
 #endif

@@ -4,6 +4,8 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "respond.h"
+#include "filter.h"
 
 static void
 usage(FILE *fp)
@@ -12,7 +14,9 @@ usage(FILE *fp)
 	    "Read the configuration and every file it includes and report\n"
 	    "each error as FILE:LINE: message on stderr (exit status 78);\n"
 	    "otherwise print \"FILE: ok\" with the number of queues and\n"
-	    "agents.  See postdesk.conf(5).\n");
+	    "agents.  Every filter rule file it names is compiled and\n"
+	    "checked too (errors as FILE:LINE:COL: message).  See\n"
+	    "postdesk.conf(5).\n");
 }
 
 int
@@ -20,6 +24,7 @@ cli_check(int argc, char **argv, const struct cli_global *g)
 {
 	struct conf_diag diag = { 0 };
 	struct conf *conf;
+	struct filter_set *fs;
 
 	if (cli_wants_help(argc, argv)) {
 		usage(stdout);
@@ -33,6 +38,18 @@ cli_check(int argc, char **argv, const struct cli_global *g)
 		for (size_t i = 0; i < diag.n; i++)
 			fprintf(stderr, "%s\n", diag.lines[i]);
 		conf_diag_clear(&diag);
+		return EX_CONFIG;
+	}
+	if ((fs = filter_load(conf, &diag)) == NULL) {
+		for (size_t i = 0; i < diag.n; i++)
+			fprintf(stderr, "%s\n", diag.lines[i]);
+		conf_diag_clear(&diag);
+		conf_free(conf);
+		return EX_CONFIG;
+	}
+	filter_free(fs);
+	if (respond_check_templates(conf) == -1) {
+		conf_free(conf);
 		return EX_CONFIG;
 	}
 	printf("%s: ok (%zu queues, %zu agents)\n", g->conf_path,

@@ -14,6 +14,7 @@
 #include "io.h"
 #include "log.h"
 #include "parse.h"
+#include "respond.h"
 #include "store.h"
 #include "token.h"
 
@@ -81,6 +82,21 @@ out:
 	return ret;
 }
 
+/* Name the shipped templates this postdesk found, so that delivery
+ * finds them whatever directory the MTA runs it from. */
+static void
+templates_line(GString *conf)
+{
+	char *real = realpath(respond_shipped_dir(), NULL);
+
+	if (real == NULL)
+		return;
+	g_string_append_printf(conf, "\n# The shipped message templates "
+	    "(a queue can have its own: see\n# postdesk.conf(5)).\n"
+	    "templates \"%s\"\n", real);
+	free(real);
+}
+
 static bool
 exists(const char *dir, const char *name)
 {
@@ -125,6 +141,7 @@ write_all(const char *dir, const char *address, GPtrArray *agents)
 		if (append_agent(conf, g_ptr_array_index(agents, i)) == -1)
 			goto out;
 	g_string_append_printf(conf, conf_tail, dir);
+	templates_line(conf);
 	if (make_maildir(dir) == -1)
 		goto out;
 	path = g_build_filename(dir, "secret", NULL);

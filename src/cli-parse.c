@@ -182,8 +182,8 @@ cli_parse(int argc, char **argv, const struct cli_global *g)
 	struct conf *cf;
 	struct msg *m;
 	size_t len;
-	char *raw, *out;
-	int ch, json = 0;
+	char *raw;
+	int ch, json = 0, rc = EX_OK;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
@@ -205,18 +205,20 @@ cli_parse(int argc, char **argv, const struct cli_global *g)
 		return EX_NOINPUT;
 	}
 	opts_from_conf(&po, cf);
+	/* Peak memory matters on big mails: nothing lives longer than it
+	 * must, and the JSON is streamed out rather than built as text. */
 	m = parse_message(raw, len, &po);
+	g_free(raw);
 	if (json) {
 		struct jout *j = msg_json(m);
 
-		out = jout_dump(j);
-		fputs(out, stdout);
-		g_free(out);
+		msg_free(m);
+		m = NULL;
+		rc = jout_print(j, stdout) == 0 ? EX_OK : EX_IOERR;
 		jout_free(j);
 	} else
 		print_text(m);
 	msg_free(m);
-	g_free(raw);
 	conf_free(cf);
-	return EX_OK;
+	return rc;
 }

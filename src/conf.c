@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "mailurl.h"
 
 /*
  * postdesk.conf is read one line at a time: each line is one statement
@@ -56,6 +57,7 @@ struct parser {
 	struct conf	*conf;
 	GPtrArray	*queues;	/* struct conf_queue * */
 	GPtrArray	*agents;	/* struct conf_agent * */
+	GPtrArray	*imaps;		/* struct conf_imap * */
 	GPtrArray	*files;		/* every file read, display names */
 	GArray		*stack;		/* struct frame */
 	GPtrArray	*errors;	/* "FILE:LINE: message" */
@@ -428,6 +430,48 @@ st_hostname(struct parser *p, struct args *a)
 	replace(&p->conf->hostname, g_strdup(s));
 }
 
+/* send-after-deliver yes|no */
+static void
+st_send_after_deliver(struct parser *p, struct args *a)
+{
+	const char *s = arg_value(p, a, a->what, "yes or no");
+
+	if (s == NULL || !args_done(p, a))
+		return;
+	if (strcmp(s, "yes") == 0 || strcmp(s, "no") == 0)
+		p->conf->send_after_deliver = strcmp(s, "yes") == 0;
+	else
+		perr(p, "send-after-deliver: expected yes or no, not \"%s\"",
+		    s);
+}
+
+/* postdesk-path PATH: the postdesk that postdesk-deliver starts */
+static void
+st_postdesk_path(struct parser *p, struct args *a)
+{
+	path_statement(p, a, &p->conf->postdesk_path);
+}
+
+static void
+st_templates(struct parser *p, struct args *a)
+{
+	path_statement(p, a, &p->conf->templates);
+}
+
+static void
+st_trusted_authserv(struct parser *p, struct args *a)
+{
+	const char *s = arg_string(p, a, "trusted-authserv-id");
+
+	if (s == NULL || !args_done(p, a))
+		return;
+	if (!chars_ok(s, "-._") || *s == '\0') {
+		perr(p, "trusted-authserv-id: bad name \"%s\"", s);
+		return;
+	}
+	replace(&p->conf->trusted_authserv, g_strdup(s));
+}
+
 static void
 st_charsets(struct parser *p, struct args *a)
 {
@@ -469,6 +513,51 @@ st_include(struct parser *p, struct args *a)
 		path = g_build_filename(p->dir, name, NULL);
 	parse_file(p, path, name);
 	g_free(path);
+}
+
+/* Filter rules: "filter FILE", top-level or in a queue block. */
+
+static void
+filters_clear(struct conf_filter *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		g_free(v[i].path);
+		g_free(v[i].name);
+	}
+	g_free(v);
+}
+
+static void
+filter_statement(struct parser *p, struct args *a, struct conf_filter **v,
+    size_t *n)
+{
+	const char *s = arg_string(p, a, "filter");
+	struct conf_filter *f;
+
+	if (s == NULL || !args_done(p, a))
+		return;
+	*v = g_renew(struct conf_filter, *v, *n + 1);
+	f = &(*v)[(*n)++];
+	f->path = resolve(p, s);
+	/* Named for messages as include names its file. */
+	if (g_path_is_absolute(s) || strcmp(p->dir, ".") == 0)
+		f->name = g_strdup(s);
+	else
+		f->name = g_build_filename(p->dir, s, NULL);
+	f->file = p->file;
+	f->line = p->line;
+}
+
+static void
+st_filter(struct parser *p, struct args *a)
+{
+	filter_statement(p, a, &p->conf->filters, &p->conf->nfilters);
+}
+
+static void
+q_filter(struct parser *p, struct args *a)
+{
+	filter_statement(p, a, &p->queue->filters, &p->queue->nfilters);
 }
 
 /* Queue blocks. */
@@ -515,6 +604,7 @@ queue_clear(struct conf_queue *q)
 	g_strfreev(q->languages);
 	g_free(q->templates);
 	g_strfreev(q->charsets);
+	filters_clear(q->filters, q->nfilters);
 }
 
 /* "queue NAME {": the brace must be on the queue's own line. */
@@ -989,24 +1079,317 @@ st_transport(struct parser *p, struct args *a)
 		transport_clear(&t);
 }
 
+/* IMAP accounts. */
+
+static void
+imap_init(struct conf_imap *m, const char *name)
+{
+	*m = (struct conf_imap){
+		.name = g_strdup(name),
+		.url = g_strdup(""),
+		.user = g_strdup(""),
+		.host = g_strdup(""),
+		.mailbox = g_strdup("INBOX"),
+		.tls = CONF_TLS_IMPLICIT,
+		.password_file = g_strdup(""),
+		.queue = g_strdup(""),
+		.after = CONF_AFTER_SEEN,
+		.folder = g_strdup(""),
+		.refused_folder = g_strdup(CONF_REFUSED_FOLDER),
+		.ca_file = g_strdup(""),
+	};
+}
+
+void
+conf_imap_clear(struct conf_imap *m)
+{
+	if (m == NULL)
+		return;
+	g_free(m->name);
+	g_free(m->url);
+	g_free(m->user);
+	g_free(m->host);
+	g_free(m->mailbox);
+	g_free(m->password_file);
+	g_free(m->queue);
+	g_free(m->folder);
+	g_free(m->refused_folder);
+	g_free(m->ca_file);
+	*m = (struct conf_imap){ 0 };
+}
+
+/* user, host, port, mailbox, and the scheme's TLS from url. */
+static int
+imap_set_url(struct conf_imap *m, const char *url, char *err, size_t errlen)
+{
+	struct mailurl u;
+
+	if (mailurl_parse(url, &u, err, errlen) == -1)
+		return -1;
+	replace(&m->url, g_strdup(url));
+	replace(&m->user, u.user);
+	replace(&m->host, u.host);
+	replace(&m->mailbox, u.mailbox);
+	m->port = u.port;
+	m->tls = u.implicit_tls ? CONF_TLS_IMPLICIT : CONF_TLS_STARTTLS;
+	return 0;
+}
+
+int
+conf_imap_from_url(struct conf_imap *m, const char *url, char *err,
+    size_t errlen)
+{
+	imap_init(m, url);
+	if (imap_set_url(m, url, err, errlen) == -1) {
+		conf_imap_clear(m);
+		return -1;
+	}
+	return 0;
+}
+
+/* An imap statement while it is parsed. */
+struct imap_parse {
+	struct conf_imap *m;
+	const char	*starttls;	/* as given, NULL = the default */
+};
+
+typedef bool imap_opt_fn(struct parser *, struct args *, struct imap_parse *,
+    const char *);
+
+static bool
+imap_url(struct parser *p, struct args *a, struct imap_parse *ip,
+    const char *v)
+{
+	char err[128];
+
+	(void)a;
+	if (imap_set_url(ip->m, v, err, sizeof(err)) == 0)
+		return true;
+	perr(p, "imap \"%s\": bad url \"%s\": %s", ip->m->name, v, err);
+	return false;
+}
+
+/* password-file, ca-file */
+static bool
+imap_path(struct parser *p, struct args *a, struct imap_parse *ip,
+    const char *v)
+{
+	if (strcmp(a->what, "ca-file") == 0)
+		replace(&ip->m->ca_file, resolve(p, v));
+	else
+		replace(&ip->m->password_file, resolve(p, v));
+	return true;
+}
+
+/* queue, refused-folder */
+static bool
+imap_name(struct parser *p, struct args *a, struct imap_parse *ip,
+    const char *v)
+{
+	if (strcmp(a->what, "queue") == 0)
+		replace(&ip->m->queue, g_strdup(v));
+	else
+		replace(&ip->m->refused_folder, g_strdup(v));
+	(void)p;
+	return true;
+}
+
+static bool
+imap_after(struct parser *p, struct args *a, struct imap_parse *ip,
+    const char *v)
+{
+	const char *folder;
+
+	if (strcmp(v, "seen") == 0 || strcmp(v, "delete") == 0) {
+		ip->m->after = *v == 's' ? CONF_AFTER_SEEN : CONF_AFTER_DELETE;
+		return true;
+	}
+	if (strcmp(v, "move") != 0) {
+		perr(p, "imap \"%s\": after-fetch: expected seen, delete or "
+		    "move, not \"%s\"", ip->m->name, v);
+		return false;
+	}
+	if ((folder = arg_string(p, a, "move")) == NULL)
+		return false;
+	ip->m->after = CONF_AFTER_MOVE;
+	replace(&ip->m->folder, g_strdup(folder));
+	return true;
+}
+
+static bool
+imap_starttls(struct parser *p, struct args *a, struct imap_parse *ip,
+    const char *v)
+{
+	(void)a;
+	if (strcmp(v, "require") != 0 && strcmp(v, "none") != 0) {
+		perr(p, "imap \"%s\": starttls: expected require or none, "
+		    "not \"%s\"", ip->m->name, v);
+		return false;
+	}
+	ip->starttls = v;
+	return true;
+}
+
+static const struct {
+	const char	*name;
+	imap_opt_fn	*fn;
+} imap_options[] = {
+	{ "url",		imap_url },
+	{ "password-file",	imap_path },
+	{ "ca-file",		imap_path },
+	{ "queue",		imap_name },
+	{ "refused-folder",	imap_name },
+	{ "after-fetch",	imap_after },
+	{ "starttls",		imap_starttls },
+};
+
+static bool
+imap_option(struct parser *p, struct args *a, struct imap_parse *ip)
+{
+	const struct token *opt = arg_next(a);
+	const char *v;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(imap_options); i++) {
+		if (opt->kind != TOK_WORD ||
+		    strcmp(opt->text, imap_options[i].name) != 0)
+			continue;
+		if ((v = arg_string(p, a, opt->text)) == NULL)
+			return false;
+		replace(&a->what, g_strdup(opt->text));
+		return imap_options[i].fn(p, a, ip, v);
+	}
+	perr(p, "imap \"%s\": unknown option \"%s\"", ip->m->name, opt->text);
+	return false;
+}
+
+/* TLS and folders, once every option is known. */
+static bool
+imap_check_tls(struct parser *p, struct imap_parse *ip)
+{
+	struct conf_imap *m = ip->m;
+
+	if (ip->starttls != NULL && m->tls == CONF_TLS_IMPLICIT) {
+		perr(p, "imap \"%s\": starttls goes with imap://, not imaps://",
+		    m->name);
+		return false;
+	}
+	if (ip->starttls != NULL && strcmp(ip->starttls, "none") == 0)
+		m->tls = CONF_TLS_NONE;
+	if (m->tls == CONF_TLS_NONE && !mailurl_is_loopback(m->host)) {
+		perr(p, "imap \"%s\": starttls none: plain text goes only to a "
+		    "loopback address (127.0.0.0/8, ::1), not \"%s\"", m->name,
+		    m->host);
+		return false;
+	}
+	return true;
+}
+
+static bool
+imap_check(struct parser *p, struct imap_parse *ip)
+{
+	struct conf_imap *m = ip->m;
+	const char *missing = *m->url == '\0' ? "url" :
+	    *m->password_file == '\0' ? "password-file" : NULL;
+
+	if (missing != NULL) {
+		perr(p, "imap \"%s\": missing %s", m->name, missing);
+		return false;
+	}
+	if (!imap_check_tls(p, ip))
+		return false;
+	if (m->after == CONF_AFTER_MOVE && strcmp(m->folder, m->mailbox) == 0) {
+		perr(p, "imap \"%s\": after-fetch move: \"%s\" is the mailbox "
+		    "itself", m->name, m->folder);
+		return false;
+	}
+	if (strcmp(m->refused_folder, m->mailbox) == 0) {
+		perr(p, "imap \"%s\": refused-folder: \"%s\" is the mailbox "
+		    "itself", m->name, m->refused_folder);
+		return false;
+	}
+	return true;
+}
+
+static bool
+imap_unique(struct parser *p, const struct conf_imap *m)
+{
+	for (guint i = 0; i < p->imaps->len; i++) {
+		const struct conf_imap *o = p->imaps->pdata[i];
+
+		if (strcmp(o->name, m->name) == 0) {
+			perr(p, "imap \"%s\": already defined at %s:%u",
+			    m->name, o->file, o->line);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* imap NAME url URL password-file FILE [OPTION VALUE]... */
+static void
+st_imap(struct parser *p, struct args *a)
+{
+	const char *name = arg_string(p, a, "imap");
+	struct imap_parse ip = { 0 };
+	bool ok = true;
+
+	if (name == NULL)
+		return;
+	if (!chars_ok(name, "-_.@")) {
+		perr(p, "imap: bad name \"%s\"", name);
+		return;
+	}
+	ip.m = g_new0(struct conf_imap, 1);
+	imap_init(ip.m, name);
+	ip.m->file = p->file;
+	ip.m->line = p->line;
+	while (ok && a->next < a->toks->len)
+		ok = imap_option(p, a, &ip);
+	if (!ok || !imap_check(p, &ip) || !imap_unique(p, ip.m)) {
+		conf_imap_clear(ip.m);
+		g_free(ip.m);
+		return;
+	}
+	g_ptr_array_add(p->imaps, ip.m);
+}
+
+/* The queues an account names may be defined after it. */
+static void
+check_imaps(struct parser *p)
+{
+	const struct conf *c = p->conf;
+
+	for (size_t i = 0; i < c->nimaps; i++) {
+		const struct conf_imap *m = &c->imaps[i];
+
+		if (*m->queue != '\0' && conf_queue_by_name(c, m->queue) ==
+		    NULL)
+			perr_at(p, m->file, m->line, "imap \"%s\": unknown "
+			    "queue \"%s\"", m->name, m->queue);
+	}
+}
+
 /* Limits. */
 
 enum limit_kind {
 	LIMIT_SIZE,
 	LIMIT_COUNT,
 	LIMIT_MSEC,
+	LIMIT_SEC,
 };
 
 static const char *const limit_nouns[] = {
 	[LIMIT_SIZE] = "size",
 	[LIMIT_COUNT] = "number",
 	[LIMIT_MSEC] = "duration",
+	[LIMIT_SEC] = "duration",
 };
 
 static const char *const limit_expected[] = {
 	[LIMIT_SIZE] = "a size",
 	[LIMIT_COUNT] = "a number",
 	[LIMIT_MSEC] = "a duration",
+	[LIMIT_SEC] = "a duration",
 };
 
 static const struct limit {
@@ -1020,6 +1403,10 @@ static const struct limit {
 	{ "parts",	LIMIT_COUNT, offsetof(struct conf_limits, parts) },
 	{ "attempts",	LIMIT_COUNT, offsetof(struct conf_limits, attempts) },
 	{ "busy-timeout", LIMIT_MSEC, offsetof(struct conf_limits, busy_timeout) },
+	{ "ack-per-address", LIMIT_COUNT,
+	    offsetof(struct conf_limits, ack_per_address) },
+	{ "ack-per-hour", LIMIT_COUNT, offsetof(struct conf_limits, ack_per_hour) },
+	{ "send-max-age", LIMIT_SEC, offsetof(struct conf_limits, send_max_age) },
 };
 
 /* Sets the limit to s; false when s is no positive value of its kind. */
@@ -1039,6 +1426,11 @@ limit_set(struct conf_limits *lim, const struct limit *l, const char *s)
 		if ((v = parse_scaled(s, "", NULL)) <= 0 || v > UINT_MAX)
 			return false;
 		*(unsigned *)dst = v;
+		return true;
+	case LIMIT_SEC:
+		if ((v = conf_parse_duration(s)) <= 0)
+			return false;
+		*(int64_t *)dst = v;
 		return true;
 	case LIMIT_MSEC:
 		if ((v = conf_parse_duration(s)) <= 0 || v > INT64_MAX / 1000)
@@ -1079,12 +1471,18 @@ static const struct keyword top_keywords[] = {
 	{ "agent",		st_agent },
 	{ "charsets",		st_charsets },
 	{ "database",		st_database },
+	{ "filter",		st_filter },
 	{ "hostname",		st_hostname },
+	{ "imap",		st_imap },
 	{ "include",		st_include },
 	{ "limit",		st_limit },
 	{ "queue",		st_queue },
 	{ "secret",		st_secret },
+	{ "templates",		st_templates },
 	{ "transport",		st_transport },
+	{ "postdesk-path",	st_postdesk_path },
+	{ "send-after-deliver",	st_send_after_deliver },
+	{ "trusted-authserv-id", st_trusted_authserv },
 	{ "unknown-recipient",	st_unknown_recipient },
 	{ NULL,			NULL },
 };
@@ -1093,6 +1491,7 @@ static const struct keyword queue_keywords[] = {
 	{ "address",		q_address },
 	{ "charsets",		q_charsets },
 	{ "comment-address",	q_comment_address },
+	{ "filter",		q_filter },
 	{ "language",		q_language },
 	{ "languages",		q_languages },
 	{ "reopen-window",	q_reopen_window },
@@ -1311,6 +1710,7 @@ parser_init(struct parser *p)
 		.conf = conf_default(),
 		.queues = g_ptr_array_new(),
 		.agents = g_ptr_array_new(),
+		.imaps = g_ptr_array_new(),
 		.files = g_ptr_array_new_with_free_func(g_free),
 		.stack = g_array_new(FALSE, FALSE, sizeof(struct frame)),
 		.errors = g_ptr_array_new_with_free_func(g_free),
@@ -1323,6 +1723,7 @@ parser_clear(struct parser *p)
 {
 	g_ptr_array_free(p->queues, TRUE);
 	g_ptr_array_free(p->agents, TRUE);
+	g_ptr_array_free(p->imaps, TRUE);
 	g_array_free(p->stack, TRUE);
 	g_ptr_array_free(p->errors, TRUE);
 }
@@ -1347,6 +1748,13 @@ move_lists(struct parser *p)
 		g_free(p->agents->pdata[i]);
 	}
 	g_ptr_array_set_size(p->agents, 0);
+	c->nimaps = p->imaps->len;
+	c->imaps = g_new0(struct conf_imap, c->nimaps);
+	for (size_t i = 0; i < c->nimaps; i++) {
+		c->imaps[i] = *(struct conf_imap *)p->imaps->pdata[i];
+		g_free(p->imaps->pdata[i]);
+	}
+	g_ptr_array_set_size(p->imaps, 0);
 	g_ptr_array_add(p->files, NULL);
 	g_strfreev(c->files);
 	c->files = (char **)g_ptr_array_free(p->files, FALSE);
@@ -1382,6 +1790,7 @@ finish(struct parser *p)
 
 	move_lists(p);
 	check_agents(p);
+	check_imaps(p);
 	if (c->nqueues > 0)
 		at = strchr(c->queues[0].address, '@');
 	if (c->hostname == NULL)
@@ -1441,6 +1850,9 @@ conf_default(void)
 		.mime_depth = 20,
 		.parts = 500,
 		.attempts = 5,
+		.ack_per_address = 5,
+		.ack_per_hour = 100,
+		.send_max_age = 2 * 86400,
 		.busy_timeout = 30000,
 	};
 	c->charsets = strv_empty();
@@ -1457,14 +1869,21 @@ conf_free(struct conf *c)
 	g_free(c->database);
 	g_free(c->secret);
 	g_free(c->hostname);
+	g_free(c->trusted_authserv);
+	g_free(c->templates);
+	g_free(c->postdesk_path);
 	for (size_t i = 0; i < c->nqueues; i++)
 		queue_clear(&c->queues[i]);
 	g_free(c->queues);
 	for (size_t i = 0; i < c->nagents; i++)
 		agent_clear(&c->agents[i]);
 	g_free(c->agents);
+	for (size_t i = 0; i < c->nimaps; i++)
+		conf_imap_clear(&c->imaps[i]);
+	g_free(c->imaps);
 	transport_clear(&c->transport);
 	g_strfreev(c->charsets);
+	filters_clear(c->filters, c->nfilters);
 	g_strfreev(c->files);
 	g_free(c);
 }
@@ -1506,6 +1925,15 @@ conf_queue_by_address(const struct conf *c, const char *addr,
 	if (found != NULL && is_comment != NULL)
 		*is_comment = comment;
 	return found;
+}
+
+const struct conf_imap *
+conf_imap_by_name(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->nimaps; i++)
+		if (strcmp(c->imaps[i].name, name) == 0)
+			return &c->imaps[i];
+	return NULL;
 }
 
 const struct conf_queue *

@@ -13,6 +13,7 @@
 #include "ingest.h"
 #include "io.h"
 #include "log.h"
+#include "send.h"
 #include "store.h"
 #include "token.h"
 
@@ -139,6 +140,8 @@ run(const struct cli_global *g, struct deliver_args *a, const char *raw,
 	ingest_one(ing, &env, raw, len, &res);
 	ingest_free(ing);
 	rc = answer(&res, a);
+	if (res.status == INGEST_STORED)
+		send_after_deliver(s, cf, g->conf_path, g->smtp);
 out:
 	store_close(s);
 	token_keys_free(keys);

@@ -12,13 +12,16 @@
 #include "digest.h"
 #include "ingest.h"
 #include "log.h"
+#include "lang.h"
 #include "parse.h"
+#include "respond.h"
 #include "thread.h"
 
 struct ingest {
 	const struct conf	*conf;
 	struct store		*store;
 	const struct token_keys	*keys;
+	struct respond		*respond;
 };
 
 /* One message on its way through ingest_add(). */
@@ -50,12 +53,16 @@ ingest_new(const struct conf *cf, struct store *s,
 	ing->conf = cf;
 	ing->store = s;
 	ing->keys = keys;
+	ing->respond = respond_new(cf, s, keys);
 	return ing;
 }
 
 void
 ingest_free(struct ingest *ing)
 {
+	if (ing == NULL)
+		return;
+	respond_free(ing->respond);
 	g_free(ing);
 }
 
@@ -288,7 +295,7 @@ create_ticket(struct job *j, int64_t linked_from)
 		.priority = "normal",
 		.assignee = "",
 		.requester = (char *)requester(j),
-		.language = q != NULL ? q->language : "en",
+		.language = (char *)lang_pick(q, j->m),
 		.root_id = "",
 		.linked_from = linked_from,
 	};
@@ -470,6 +477,33 @@ thread_job(struct job *j)
 	return thread_find(j->ing->store, &in, &j->th);
 }
 
+/* A new ticket from a person gets an acknowledgement (or an event
+ * saying why not), queued in this same transaction. */
+static int
+acknowledge(struct job *j)
+{
+	struct store_ticket t = { 0 };
+	struct respond_ctx c;
+	int r;
+
+	if (!j->res->new_ticket || (j->m->flags & MSG_F_UNPARSED))
+		return 0;
+	if (store_ticket_get(j->ing->store, j->res->ticket, &t) != 1)
+		return -1;
+	c = (struct respond_ctx){
+		.ticket = t.number, .subject = t.subject,
+		.status = store_status_name(t.status), .priority = t.priority,
+		.language = t.language, .root_id = t.root_id,
+		.queue = conf_queue_by_name(j->ing->conf, t.queue),
+		.m = j->m, .message = j->res->message,
+		.envelope_from = j->env->sender, .auto_why = j->auto_why,
+		.bounce = j->th.evidence == EVIDENCE_BOUNCE,
+	};
+	r = respond_ack(j->ing->respond, &c);
+	store_ticket_clear(&t);
+	return r;
+}
+
 static int
 run_job(struct job *j, unsigned attempts)
 {
@@ -490,6 +524,7 @@ run_job(struct job *j, unsigned attempts)
 	if (!(j->m->flags & MSG_F_UNPARSED))
 		j->auto_why = classify_auto(j->m, j->env->sender);
 	if (place(j) == -1 || store_msg(j) == -1 || flush_events(j) == -1 ||
+	    acknowledge(j) == -1 ||
 	    store_attempt_clear(j->ing->store, j->digest) == -1)
 		return -1;
 	set_result(j->res, INGEST_STORED, 250, "stored as ticket %" PRId64,

@@ -90,6 +90,14 @@ jout_dump(const struct jout *j)
 	return out;
 }
 
+int
+jout_print(const struct jout *j, FILE *fp)
+{
+	if (json_dumpf(J(j), fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == -1)
+		return -1;
+	return fputc('\n', fp) == EOF ? -1 : 0;
+}
+
 void
 jout_free(struct jout *j)
 {

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "smtp.h"
 #include "version.h"
 
 struct command {
@@ -18,9 +19,12 @@ struct command {
 static const struct command commands[] = {
 	{ "init",	cli_init,	"create a configuration and database" },
 	{ "check",	cli_check,	"validate the configuration" },
+	{ "filter",	cli_filter,	"check and test Sieve filter rules" },
 	{ "deliver",	deliver_main,	"store one message from the MTA" },
 	{ "parse",	cli_parse,	"show how a message is parsed" },
 	{ "ticket",	cli_ticket,	"list, show, search and change tickets" },
+	{ "fetch",	cli_fetch,	"fetch mail from IMAP mailboxes" },
+	{ "send",	cli_send,	"send the mail waiting in the outbox" },
 };
 
 static void
@@ -48,7 +52,10 @@ main(int argc, char **argv)
 		{ "version",	no_argument,	NULL, 'V' },
 		{ NULL,		0,		NULL, 0 },
 	};
-	struct cli_global g = { .conf_path = getenv("POSTDESK_CONF") };
+	struct cli_global g = {
+		.conf_path = getenv("POSTDESK_CONF"),
+		.smtp = &smtp_transport,
+	};
 	int ch;
 
 	g.conf_explicit = g.conf_path != NULL && *g.conf_path != '\0';

@@ -72,6 +72,46 @@ part_bytes(GMimeObject *obj)
 	return arr;
 }
 
+/*
+ * The content of a leaf part without transfer encoding, as a pointer
+ * into the message bytes (the parser keeps substreams of them), so that
+ * a big text body is not copied.  False when the content is encoded or
+ * not in memory: then part_bytes() decodes it.
+ */
+static bool
+content_view(GMimeObject *obj, const char **data, size_t *len)
+{
+	GMimeDataWrapper *dw;
+	GMimeStream *st;
+	GByteArray *buf;
+	gint64 start, n;
+
+	if (!GMIME_IS_PART(obj) ||
+	    (dw = g_mime_part_get_content(GMIME_PART(obj))) == NULL)
+		return false;
+	switch (g_mime_data_wrapper_get_encoding(dw)) {
+	case GMIME_CONTENT_ENCODING_DEFAULT:
+	case GMIME_CONTENT_ENCODING_7BIT:
+	case GMIME_CONTENT_ENCODING_8BIT:
+	case GMIME_CONTENT_ENCODING_BINARY:
+		break;
+	default:
+		return false;
+	}
+	st = g_mime_data_wrapper_get_stream(dw);
+	if (st == NULL || !GMIME_IS_STREAM_MEM(st) ||
+	    (buf = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(st))) ==
+	    NULL || g_mime_stream_reset(st) == -1)
+		return false;
+	start = g_mime_stream_tell(st);
+	n = g_mime_stream_length(st);
+	if (start < 0 || n < 0 || (guint64)start + (guint64)n > buf->len)
+		return false;
+	*data = n > 0 ? (const char *)buf->data + start : "";
+	*len = (size_t)n;
+	return true;
+}
+
 static bool
 is_attachment(GMimeObject *obj)
 {
@@ -96,6 +136,25 @@ append_text(GString *dst, const char *text)
 	if (dst->len > 0 && dst->str[dst->len - 1] != '\n')
 		g_string_append_c(dst, '\n');
 	g_string_append(dst, text);
+}
+
+/*
+ * append_text() for an allocated text, which it frees.  Into an empty
+ * dst the text moves without a copy (a 50 MB body stays one buffer):
+ * GString's fields are public, this is GLib 2.78's g_string_new_take().
+ */
+static void
+append_take(GString *dst, char *text)
+{
+	if (dst->len == 0 && *text != '\0') {
+		g_free(dst->str);
+		dst->str = text;
+		dst->len = strlen(text);
+		dst->allocated_len = dst->len + 1;
+		return;
+	}
+	append_text(dst, text);
+	g_free(text);
 }
 
 static struct msg_part *
@@ -354,24 +413,34 @@ extract_uuencoded(struct pctx *c, char *text)
 static void
 add_text(struct pctx *c, GMimeObject *obj, bool html)
 {
-	GByteArray *arr = part_bytes(obj);
 	const char *cs = g_mime_object_get_content_type_parameter(obj,
 	    "charset");
-	char *text = parse_text(c, arr->len > 0 ? (const char *)arr->data :
-	    "", arr->len, cs);
+	GByteArray *arr = NULL;
+	const char *data;
+	size_t len;
+	char *text;
 
-	g_byte_array_unref(arr);
+	/* parse_text() drops CR: unencoded text needs no line-end filter. */
+	if (!content_view(obj, &data, &len)) {
+		arr = part_bytes(obj);
+		data = arr->len > 0 ? (const char *)arr->data : "";
+		len = arr->len;
+	}
+	text = parse_text(c, data, len, cs);
+	if (arr != NULL)
+		g_byte_array_unref(arr);
 	if (html) {
-		append_text(c->html, text);
+		append_take(c->html, text);
 	} else if (!c->text_off) {
 		if (strstr(text, "\nbegin ") != NULL ||
 		    strncmp(text, "begin ", 6) == 0)
 			extract_uuencoded(c, text);
 		if (strstr(text, "-----BEGIN PGP MESSAGE-----") != NULL)
 			c->m->flags |= MSG_F_ENCRYPTED;
-		append_text(c->plain, text);
+		append_take(c->plain, text);
+	} else {
+		g_free(text);
 	}
-	g_free(text);
 }
 
 /* A text part is body text unless it is an attachment: by disposition,

@@ -143,6 +143,43 @@ static const char *const migrations[] = {
 	"  INSERT INTO messages_fts (rowid, subject, body_text)"
 	"  VALUES (new.id, new.subject, new.body_text);"
 	"END;",
+	/* 2: IMAP fetch: committed UIDs per account, mailbox and
+	 * UIDVALIDITY (every UID <= upto, plus those in done) */
+	"CREATE TABLE imap_state ("
+	"  account TEXT NOT NULL,"
+	"  mailbox TEXT NOT NULL,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  upto INTEGER NOT NULL DEFAULT 0,"
+	"  done TEXT NOT NULL DEFAULT '',"
+	"  updated INTEGER NOT NULL,"
+	"  PRIMARY KEY (account, mailbox, uidvalidity)) WITHOUT ROWID;",
+	/* 3: the outbox (one row per mail and recipient; sent and failed
+	 * rows stay, for admins and tests) and the rate of automatic
+	 * mail.  A row is leased by one sender at a time: lease_until 0
+	 * or in the past means free. */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER REFERENCES tickets (number),"
+	"  message INTEGER REFERENCES messages (id),"
+	"  mail_from TEXT NOT NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL,"
+	"  raw BLOB NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN"
+	"    ('queued', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  next_try INTEGER NOT NULL,"
+	"  lease_owner TEXT,"
+	"  lease_until INTEGER NOT NULL DEFAULT 0,"
+	"  done_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX outbox_due ON outbox (state, next_try);"
+	"CREATE TABLE rate ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL,"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX rate_key ON rate (key, at);",
 };
 
 enum st {
@@ -161,6 +198,10 @@ enum st {
 	ST_COUNT_TICKETS, ST_COUNT_MESSAGES, ST_COUNT_MESSAGE_IDS,
 	ST_COUNT_PARTICIPANTS, ST_COUNT_EVENTS, ST_COUNT_BLOBS,
 	ST_COUNT_ATTACHMENTS, ST_COUNT_ATTEMPTS,
+	ST_IMAP_GET, ST_IMAP_SET, ST_IMAP_DROP,
+	ST_OUTBOX_ADD, ST_OUTBOX_CLAIM, ST_OUTBOX_SENT, ST_OUTBOX_RETRY,
+	ST_OUTBOX_FAILED, ST_RATE_COUNT, ST_RATE_ADD, ST_RATE_PRUNE,
+	ST_COUNT_OUTBOX, ST_COUNT_OUTBOX_QUEUED,
 	ST_COUNT
 };
 
@@ -173,6 +214,9 @@ enum st {
 #define TICKET_FILTER \
 	" AND (?1 IS NULL OR t.status = ?1) AND (?2 IS NULL OR t.queue = ?2)" \
 	" ORDER BY t.updated DESC, t.number DESC"
+#define OUTBOX_COLS \
+	"id, ticket, message, mail_from, rcpt, message_id, raw, attempts," \
+	" created, next_try, last_error"
 #define SET_FIELD(col) \
 	"UPDATE tickets SET " col " = ?2, updated = ?3 WHERE number = ?1"
 
@@ -263,6 +307,43 @@ static const char *const sqls[ST_COUNT] = {
 	[ST_COUNT_BLOBS] = "SELECT count(*) FROM blobs",
 	[ST_COUNT_ATTACHMENTS] = "SELECT count(*) FROM attachments",
 	[ST_COUNT_ATTEMPTS] = "SELECT count(*) FROM attempts",
+	[ST_OUTBOX_ADD] = "INSERT INTO outbox (ticket, message, mail_from,"
+	    " rcpt, message_id, raw, created, next_try)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+	/* Due, queued and free (never leased, or the lease ran out). */
+	[ST_OUTBOX_CLAIM] = "UPDATE outbox SET lease_owner = ?1,"
+	    " lease_until = ?2 + ?3 WHERE id IN (SELECT id FROM outbox"
+	    " WHERE state = 'queued' AND next_try <= ?2 AND lease_until <= ?2"
+	    " ORDER BY next_try, id LIMIT ?4) RETURNING " OUTBOX_COLS,
+	[ST_OUTBOX_SENT] = "UPDATE outbox SET state = 'sent', done_at = ?3,"
+	    " attempts = attempts + 1, lease_owner = NULL, lease_until = 0"
+	    " WHERE id = ?1 AND lease_owner = ?2 AND state = 'queued'",
+	[ST_OUTBOX_RETRY] = "UPDATE outbox SET attempts = attempts + 1,"
+	    " next_try = ?3, last_error = ?4, lease_owner = NULL,"
+	    " lease_until = 0"
+	    " WHERE id = ?1 AND lease_owner = ?2 AND state = 'queued'",
+	[ST_OUTBOX_FAILED] = "UPDATE outbox SET state = 'failed',"
+	    " attempts = attempts + 1, done_at = ?3, last_error = ?4,"
+	    " lease_owner = NULL, lease_until = 0"
+	    " WHERE id = ?1 AND lease_owner = ?2 AND state = 'queued'"
+	    " RETURNING ticket, message, rcpt",
+	[ST_RATE_COUNT] = "SELECT count(*) FROM rate"
+	    " WHERE key = ?1 AND at >= ?2",
+	[ST_RATE_ADD] = "INSERT INTO rate (key, at) VALUES (?1, ?2)",
+	/* Counts look back a day at most; a week keeps room for that. */
+	[ST_RATE_PRUNE] = "DELETE FROM rate WHERE key = ?1 AND at < ?2",
+	[ST_COUNT_OUTBOX] = "SELECT count(*) FROM outbox",
+	[ST_COUNT_OUTBOX_QUEUED] = "SELECT count(*) FROM outbox"
+	    " WHERE state = 'queued'",
+	[ST_IMAP_GET] = "SELECT upto, done FROM imap_state"
+	    " WHERE account = ?1 AND mailbox = ?2 AND uidvalidity = ?3",
+	[ST_IMAP_SET] = "INSERT INTO imap_state (account, mailbox,"
+	    " uidvalidity, upto, done, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT DO UPDATE SET upto = excluded.upto,"
+	    " done = excluded.done, updated = excluded.updated",
+	/* A new UIDVALIDITY makes the old numbers meaningless. */
+	[ST_IMAP_DROP] = "DELETE FROM imap_state"
+	    " WHERE account = ?1 AND mailbox = ?2 AND uidvalidity <> ?3",
 };
 
 enum set_kind {
@@ -303,6 +384,8 @@ static const struct {
 	{ "blobs",		ST_COUNT_BLOBS },
 	{ "attachments",	ST_COUNT_ATTACHMENTS },
 	{ "attempts",		ST_COUNT_ATTEMPTS },
+	{ "outbox",		ST_COUNT_OUTBOX },
+	{ "outbox-queued",	ST_COUNT_OUTBOX_QUEUED },
 };
 
 static const char *const status_names[] = {
@@ -596,6 +679,16 @@ set_pragmas(struct store *s, int64_t busy_ms)
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, busy_ms > INT32_MAX ? INT32_MAX :
 	    busy_ms < 0 ? 0 : (int)busy_ms);
+	/*
+	 * Every pipe delivery is a new process.  Without these, the last
+	 * connection to close checkpoints and deletes the WAL, and the next
+	 * one creates it again: two extra fsyncs and a file per mail.  The
+	 * WAL stays and SQLite's auto-checkpoint (1000 pages) keeps it
+	 * small.
+	 */
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+	    &(int){ 1 });
 	rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return fail(s, rc, "%s: foreign keys", s->path);
@@ -1572,4 +1665,445 @@ store_count(struct store *s, const char *what)
 		return v;
 	}
 	return -1;
+}
+
+/* ---- stored messages, for filter replay ---- */
+
+static const char sql_messages_each[] =
+    "SELECT m.id, coalesce(m.ticket, 0), m.message_id, m.envelope_from,"
+    " coalesce((SELECT min(r.address) FROM message_rcpts r"
+    " WHERE r.message = m.id), ''), m.threaded_by,"
+    " coalesce(t.queue, ''), m.received, m.raw,"
+    " coalesce((SELECT group_concat(x, char(10)) FROM (SELECT"
+    " coalesce(e.new, '') || char(9) || coalesce(e.why, '') AS x"
+    " FROM events e WHERE e.message = m.id AND e.what = 'filter'"
+    " ORDER BY e.id)), '')"
+    " FROM messages m LEFT JOIN tickets t ON t.number = m.ticket"
+    " WHERE m.direction = 'in' AND m.received >= ?1 ORDER BY m.id";
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+static void
+read_stored(sqlite3_stmt *st, struct store_stored *m)
+{
+	*m = (struct store_stored){
+		.id = sqlite3_column_int64(st, 0),
+		.ticket = sqlite3_column_int64(st, 1),
+		.message_id = col_text(st, 2),
+		.envelope_from = col_text(st, 3),
+		.rcpt = col_text(st, 4),
+		.threaded_by = col_text(st, 5),
+		.queue = col_text(st, 6),
+		.received = sqlite3_column_int64(st, 7),
+		.raw = sqlite3_column_blob(st, 8),
+		.raw_len = (size_t)sqlite3_column_bytes(st, 8),
+		.filter_events = col_text(st, 9),
+	};
+	if (m->raw == NULL)
+		m->raw = "";
+}
+
+int
+store_messages_each(struct store *s, int64_t since, store_stored_fn *cb,
+    void *arg)
+{
+	struct store_stored m;
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	rc = sqlite3_prepare_v2(s->db, sql_messages_each, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "%s: prepare message walk", s->path);
+	sqlite3_bind_int64(st, 1, since);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_stored(st, &m);
+		ret = cb(&m, arg);
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail(s, rc, "walk messages");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- IMAP fetch state ---- */
+
+void
+store_imap_state_clear(struct store_imap_state *st)
+{
+	if (st == NULL)
+		return;
+	g_free(st->done);
+	*st = (struct store_imap_state){ 0 };
+}
+
+/* "7,9,12": the committed UIDs above upto. */
+static void
+parse_done(const unsigned char *text, struct store_imap_state *st)
+{
+	GArray *v = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	const char *p = text != NULL ? (const char *)text : "";
+	char *end;
+
+	while (*p != '\0') {
+		int64_t uid = strtoll(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (uid > st->upto)
+			g_array_append_val(v, uid);
+		p = *end == ',' ? end + 1 : end;
+	}
+	st->ndone = v->len;
+	st->done = (int64_t *)(void *)g_array_free(v, FALSE);
+}
+
+int
+store_imap_state_get(struct store *s, const char *account,
+    const char *mailbox, int64_t uidvalidity, struct store_imap_state *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = (struct store_imap_state){ 0 };
+	if ((st = stmt(s, ST_IMAP_GET)) == NULL)
+		return -1;
+	bind_str(st, 1, account);
+	bind_str(st, 2, mailbox);
+	sqlite3_bind_int64(st, 3, uidvalidity);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->upto = sqlite3_column_int64(st, 0);
+		parse_done(sqlite3_column_text(st, 1), out);
+	} else if (rc != SQLITE_DONE)
+		fail(s, rc, "imap %s/%s: read state", account, mailbox);
+	done(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_imap_state_set(struct store *s, const char *account,
+    const char *mailbox, int64_t uidvalidity,
+    const struct store_imap_state *state)
+{
+	GString *list = g_string_new(NULL);
+	sqlite3_stmt *st;
+	int r = -1;
+
+	for (size_t i = 0; i < state->ndone; i++)
+		g_string_append_printf(list, "%s%lld", i > 0 ? "," : "",
+		    (long long)state->done[i]);
+	if ((st = stmt(s, ST_IMAP_DROP)) == NULL)
+		goto out;
+	bind_str(st, 1, account);
+	bind_str(st, 2, mailbox);
+	sqlite3_bind_int64(st, 3, uidvalidity);
+	if (run(s, st, "imap %s/%s: drop old state", account, mailbox) == -1 ||
+	    (st = stmt(s, ST_IMAP_SET)) == NULL)
+		goto out;
+	bind_str(st, 1, account);
+	bind_str(st, 2, mailbox);
+	sqlite3_bind_int64(st, 3, uidvalidity);
+	sqlite3_bind_int64(st, 4, state->upto);
+	bind_str(st, 5, list->str);
+	sqlite3_bind_int64(st, 6, now(s));
+	r = run(s, st, "imap %s/%s: write state", account, mailbox);
+out:
+	g_string_free(list, TRUE);
+	return r;
+}
+
+/* ---- outbox ---- */
+
+int
+store_outbox_add(struct store *s, int64_t ticket, int64_t message,
+    const char *mail_from, const char *rcpt, const char *message_id,
+    const char *raw, size_t len)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(s, ST_OUTBOX_ADD)) == NULL)
+		return -1;
+	bind_ref(st, 1, ticket);
+	bind_ref(st, 2, message);
+	bind_str(st, 3, mail_from);
+	bind_str(st, 4, rcpt);
+	bind_str(st, 5, message_id);
+	if (raw == NULL || len == 0)
+		rc = sqlite3_bind_zeroblob(st, 6, 0);
+	else
+		rc = sqlite3_bind_blob64(st, 6, raw, len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now(s));
+	if (rc != SQLITE_OK) {
+		fail(s, rc, "ticket %lld: outbox: %zu bytes", (long long)ticket,
+		    len);
+		done(st);
+		return -1;
+	}
+	return run(s, st, "ticket %lld: outbox: queue mail %s to %s",
+	    (long long)ticket, message_id != NULL ? message_id : "",
+	    rcpt != NULL ? rcpt : "");
+}
+
+static void
+read_outbox(sqlite3_stmt *st, void *p)
+{
+	struct store_outbox *o = p;
+	const void *raw;
+
+	o->id = sqlite3_column_int64(st, 0);
+	o->ticket = sqlite3_column_int64(st, 1);
+	o->message = sqlite3_column_int64(st, 2);
+	o->mail_from = col_str(st, 3);
+	o->rcpt = col_str(st, 4);
+	o->message_id = col_str(st, 5);
+	raw = sqlite3_column_blob(st, 6);
+	o->raw_len = (size_t)sqlite3_column_bytes(st, 6);
+	/* NUL-terminated past raw_len, like io_read_fd()'s buffers. */
+	o->raw = g_malloc(o->raw_len + 1);
+	if (o->raw_len > 0)
+		memcpy(o->raw, raw, o->raw_len);
+	o->raw[o->raw_len] = '\0';
+	o->attempts = (unsigned)sqlite3_column_int64(st, 7);
+	o->created = sqlite3_column_int64(st, 8);
+	o->next_try = sqlite3_column_int64(st, 9);
+	o->last_error = col_str(st, 10);
+}
+
+static void
+clear_outbox(void *p)
+{
+	struct store_outbox *o = p;
+
+	g_free(o->mail_from);
+	g_free(o->rcpt);
+	g_free(o->message_id);
+	g_free(o->raw);
+	g_free(o->last_error);
+}
+
+static int
+cmp_outbox(const void *a, const void *b)
+{
+	const struct store_outbox *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The UPDATE ... RETURNING inside the claim's transaction. */
+static int
+claim_rows(struct store *s, const char *owner, int64_t lease_s, size_t max,
+    struct store_outbox **v, size_t *n)
+{
+	static const struct rows rows = {
+		sizeof(struct store_outbox), read_outbox, clear_outbox,
+	};
+	sqlite3_stmt *st;
+	void *p;
+
+	if ((st = stmt(s, ST_OUTBOX_CLAIM)) == NULL)
+		return -1;
+	bind_str(st, 1, owner);
+	sqlite3_bind_int64(st, 2, now(s));
+	sqlite3_bind_int64(st, 3, lease_s);
+	sqlite3_bind_int64(st, 4, max > INT32_MAX ? INT32_MAX : (int64_t)max);
+	if (collect(s, st, &rows, &p, n, "outbox: claim for %s", owner) == -1)
+		return -1;
+	*v = p;
+	/* RETURNING gives no order; send the oldest first. */
+	if (*n > 1)
+		qsort(*v, *n, sizeof(**v), cmp_outbox);
+	return 0;
+}
+
+int
+store_outbox_claim(struct store *s, const char *owner, int64_t lease_s,
+    size_t max, struct store_outbox **v, size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	if (!sqlite3_get_autocommit(s->db)) {
+		return refuse(s, "outbox: claim: called inside a "
+		    "transaction");
+	}
+	if (store_begin(s) == -1)
+		return -1;
+	if (claim_rows(s, owner, lease_s, max, v, n) == -1 ||
+	    store_commit(s) == -1) {
+		store_rollback(s);
+		store_outbox_free(*v, *n);
+		*v = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* After an outbox UPDATE for (id, owner): was the row still ours? */
+static int
+lease_held(struct store *s, int64_t id, const char *owner, const char *what)
+{
+	if (sqlite3_changes(s->db) > 0)
+		return 0;
+	return refuse(s, "outbox %lld: %s: %s no longer holds its lease",
+	    (long long)id, what, owner);
+}
+
+/*
+ * The mark-sent is committed with synchronous=NORMAL (in WAL mode: not
+ * fsynced).  A power cut may lose it; the lease then runs out and the
+ * mail is sent once more with the same Message-ID, which is the
+ * at-least-once the outbox promises anyway.  An fsync per mail would
+ * hold sending to the disk's fsync rate.  A crash of the process loses
+ * nothing: the WAL is in the kernel's hands.
+ */
+int
+store_outbox_sent(struct store *s, int64_t id, const char *owner)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!sqlite3_get_autocommit(s->db)) {
+		return refuse(s, "outbox %lld: mark sent: called inside a "
+		    "transaction", (long long)id);
+	}
+	if (run(s, stmt(s, ST_SYNC_NORMAL), "outbox %lld: synchronous",
+	    (long long)id) == -1 || (st = stmt(s, ST_OUTBOX_SENT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_str(st, 2, owner);
+	sqlite3_bind_int64(st, 3, now(s));
+	r = run(s, st, "outbox %lld: mark sent", (long long)id);
+	if (r == 0)
+		r = lease_held(s, id, owner, "mark sent");
+	if (run(s, stmt(s, ST_SYNC_FULL), "outbox %lld: synchronous",
+	    (long long)id) == -1)
+		r = -1;
+	return r;
+}
+
+int
+store_outbox_retry(struct store *s, int64_t id, const char *owner,
+    int64_t next_try, const char *error)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, ST_OUTBOX_RETRY)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_str(st, 2, owner);
+	sqlite3_bind_int64(st, 3, next_try);
+	bind_str(st, 4, error);
+	if (run(s, st, "outbox %lld: retry later", (long long)id) == -1)
+		return -1;
+	return lease_held(s, id, owner, "retry later");
+}
+
+/* Mark the row failed: 1 done (ticket, message, rcpt read), 0 not
+ * ours any more, -1. */
+static int
+mark_failed(struct store *s, int64_t id, const char *owner,
+    const char *error, int64_t *ticket, int64_t *message, char **rcpt)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(s, ST_OUTBOX_FAILED)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_str(st, 2, owner);
+	sqlite3_bind_int64(st, 3, now(s));
+	bind_str(st, 4, error);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ticket = sqlite3_column_int64(st, 0);
+		*message = sqlite3_column_int64(st, 1);
+		*rcpt = col_str(st, 2);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE) {
+		fail(s, rc, "outbox %lld: mark failed", (long long)id);
+		done(st);
+		return -1;
+	}
+	done(st);
+	return *rcpt != NULL ? 1 : 0;
+}
+
+int
+store_outbox_failed(struct store *s, int64_t id, const char *owner,
+    const char *error)
+{
+	int64_t ticket = 0, message = 0;
+	char *rcpt = NULL;
+	int r;
+
+	if (store_begin(s) == -1)
+		return -1;
+	r = mark_failed(s, id, owner, error, &ticket, &message, &rcpt);
+	if (r == 0)
+		r = lease_held(s, id, owner, "mark failed");
+	else if (r == 1)
+		r = store_event_add(s, ticket, message, "system", "send failed",
+		    NULL, rcpt, error);
+	if (r == -1 || store_commit(s) == -1) {
+		store_rollback(s);
+		r = -1;
+	}
+	g_free(rcpt);
+	return r;
+}
+
+void
+store_outbox_free(struct store_outbox *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		clear_outbox(&v[i]);
+	g_free(v);
+}
+
+/* ---- rate of automatic mail ---- */
+
+int
+store_rate_count(struct store *s, const char *key, int64_t since,
+    int64_t *count)
+{
+	sqlite3_stmt *st;
+
+	*count = 0;
+	if ((st = stmt(s, ST_RATE_COUNT)) == NULL)
+		return -1;
+	bind_str(st, 1, key);
+	sqlite3_bind_int64(st, 2, since);
+	return query_int(s, st, count, "rate: count") == -1 ? -1 : 0;
+}
+
+int
+store_rate_add(struct store *s, const char *key)
+{
+	sqlite3_stmt *st;
+	int64_t at = now(s);
+
+	if ((st = stmt(s, ST_RATE_PRUNE)) == NULL)
+		return -1;
+	bind_str(st, 1, key);
+	sqlite3_bind_int64(st, 2, at - 7 * 86400);
+	if (run(s, st, "rate %s: prune", key) == -1 ||
+	    (st = stmt(s, ST_RATE_ADD)) == NULL)
+		return -1;
+	bind_str(st, 1, key);
+	sqlite3_bind_int64(st, 2, at);
+	return run(s, st, "rate %s: add", key);
+}
+
+int64_t
+store_now(struct store *s)
+{
+	return now(s);
 }

@@ -4,14 +4,24 @@
 # committed corpus tests/fuzz/corpus/NAME/, then run a short campaign of
 # FUZZ_RUNS executions with a fixed seed on a copy of that corpus (the
 # committed one stays as it is).  Same binary, same corpus, same result:
-# a landing never depends on luck.  On a crash the working directory is
-# kept and named; add the crashing input to the corpus once it is fixed.
+# a landing never depends on luck.  For that the campaign runs without
+# address randomisation (setarch -R, when it works), without libFuzzer's
+# corpus reloads (timed) and without its per-input leak check (that
+# reruns inputs as malloc counts vary); leaks are still caught when the
+# campaign's corpus is replayed afterwards with it.  On a crash the
+# working directory is kept and named; add the crashing input to the
+# corpus once it is fixed.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
-FUZZ_RUNS=${FUZZ_RUNS:-25000}
-FUZZ_ARGS="-max_len=65536 -timeout=10 -rss_limit_mb=2048"
+FUZZ_RUNS=${FUZZ_RUNS:-30000}
+FUZZ_ARGS="-max_len=65536 -timeout=10 -rss_limit_mb=2048 -reload=0"
+FUZZ_ARGS="$FUZZ_ARGS -detect_leaks=0"
+norand=
+if setarch -R true 2>/dev/null; then
+	norand="setarch -R"
+fi
 
 export G_SLICE=always-malloc
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1"
@@ -47,7 +57,7 @@ for src in tests/fuzz/fuzz-*.c; do
 	cp -R "$corpus" "$work/corpus"
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	if ! "$bin" -seed=1 -runs="$FUZZ_RUNS" $FUZZ_ARGS \
+	if ! $norand "$bin" -seed=1 -runs="$FUZZ_RUNS" $FUZZ_ARGS \
 	    -artifact_prefix="$work/" "$work/corpus" >"$work/fuzz.log" 2>&1
 	then
 		echo "$name: FAILED in the seed-1 campaign; log and input in $work"
@@ -58,6 +68,14 @@ for src in tests/fuzz/fuzz-*.c; do
 	fi
 	echo "$name: $FUZZ_RUNS runs (seed 1) in $(($(date +%s) - start)) s:" \
 	    "$(status "$work/fuzz.log" DONE)"
+	if ! "$bin" -runs=0 -artifact_prefix="$work/" "$work/corpus" \
+	    >"$work/leaks.log" 2>&1; then
+		echo "$name: FAILED replaying the campaign's corpus with" \
+		    "leak checks; log and input in $work"
+		grep -a -A 40 -m 1 'ERROR' "$work/leaks.log"
+		failed=1
+		continue
+	fi
 	rm -rf "$work"
 done
 exit "$failed"

@@ -15,6 +15,9 @@ last: a test that sees NNNNNN.json can read both.
   --reject-rcpt ADDR=CODE   answer RCPT TO:<ADDR> with CODE (550, 451, ...)
   --reject-data CODE  answer every DATA with CODE (nothing is saved)
   --require-auth      refuse MAIL before AUTH (530)
+  --delay-reply SECS  wait SECS after saving a message before the 250
+                      (a client killed meanwhile has sent it but never
+                      heard the 250)
 """
 
 import argparse
@@ -43,6 +46,7 @@ def parse_args():
                     metavar="ADDR=CODE")
     ap.add_argument("--reject-data", type=int)
     ap.add_argument("--require-auth", action="store_true")
+    ap.add_argument("--delay-reply", type=float, default=0)
     ap.add_argument("--hostname", default="sink.postdesk.test")
     ap.add_argument("--pidfile")
     return ap.parse_args()
@@ -65,6 +69,7 @@ class Capture:
             self.reject[addr.lower()] = int(code)
         self.reject_data = args.reject_data
         self.require_auth = args.require_auth
+        self.delay_reply = args.delay_reply
         self.seq = 0
         for name in os.listdir(self.dir):
             stem = name.split(".")[0]
@@ -129,7 +134,10 @@ class Capture:
             json.dump(meta, f, indent=1, sort_keys=True)
             f.write("\n")
         os.rename(stem + ".json.tmp", stem + ".json")
-        return "250 2.0.0 OK saved %06d" % self.seq
+        seq = self.seq
+        if self.delay_reply:
+            await asyncio.sleep(self.delay_reply)
+        return "250 2.0.0 OK saved %06d" % seq
 
 
 def main():

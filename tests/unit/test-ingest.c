@@ -70,7 +70,8 @@ test_basic(struct ingest *ing, struct store *s)
 	ingest_one(ing, &env, mail, strlen(mail), &res);
 	is_int(res.status, INGEST_DUPLICATE, "again: duplicate");
 	is_int(res.exit_code, EX_OK, "duplicate: exit 0");
-	is_int(count(s, "messages"), 1, "duplicate: one message");
+	is_int(count(s, "messages"), 2,
+	    "duplicate: one message (and its acknowledgement)");
 	memset(big, 'x', sizeof(big));
 	memcpy(big, mail, strlen(mail));
 	ingest_one(ing, &env, big, sizeof(big), &res);
@@ -78,7 +79,7 @@ test_basic(struct ingest *ing, struct store *s)
 	is_int(res.exit_code, EX_DATAERR, "too large: exit 65");
 	is_int(res.smtp_code, 552, "too large: 552");
 	ok(strstr(res.reason, "too large") != NULL, "too large: reason says so");
-	is_int(count(s, "messages"), 1, "too large: nothing stored");
+	is_int(count(s, "messages"), 2, "too large: nothing stored");
 }
 
 /* A mail that fails every time: counted, then stored raw. */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef POSTDESK_RESPOND_H
+#define POSTDESK_RESPOND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "msg.h"
+#include "store.h"
+#include "token.h"
+
+/*
+ * Mail that postdesk writes itself: rendered from templates, composed,
+ * stored as an outgoing message, recorded in message_ids as ours and
+ * queued in the outbox, all inside the caller's transaction.
+ */
+
+struct respond;
+
+struct respond	*respond_new(const struct conf *, struct store *,
+		    const struct token_keys *);
+void		 respond_free(struct respond *);
+
+/* What respond needs to know about the ticket and the message. */
+struct respond_ctx {
+	int64_t			 ticket;
+	const char		*subject;	/* the ticket's */
+	const char		*status, *priority, *language, *root_id;
+	const struct conf_queue	*queue;
+	const struct msg	*m;		/* the message answered */
+	int64_t			 message;	/* its stored row */
+	const char		*envelope_from;	/* NULL unknown, "" null */
+	const char		*auto_why;	/* classify_auto() */
+	bool			 bounce;
+};
+
+/*
+ * Why an acknowledgement must not go out (RFC 3834 and backscatter
+ * rules): automatic mail, a bounce, our own address or loop header,
+ * spam or SPF/DMARC failure by our trusted MTA, the rate limits.
+ * NULL when it may go.  The reason is static or kept in r.
+ */
+const char	*respond_ack_suppressed(struct respond *,
+		    const struct respond_ctx *);
+
+/*
+ * Acknowledge a new ticket: suppressed (with an event naming the
+ * reason) or rendered from the "ack" template and queued.  0 / -1.
+ */
+int		 respond_ack(struct respond *, const struct respond_ctx *);
+
+/* Where the shipped templates are: $POSTDESK_TEMPLATES, the installed
+ * ones, or the source tree's beside the program. */
+const char	*respond_shipped_dir(void);
+
+/* Load every template a queue can use (check); 0 or -1 with every
+ * error printed as FILE:LINE: message through log_warnx. */
+int		 respond_check_templates(const struct conf *);
+
+#endif

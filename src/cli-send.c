@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <glib.h>
+
+#include "cli.h"
+#include "conf.h"
+#include "log.h"
+#include "send.h"
+#include "store.h"
+
+/*
+ * postdesk send: drain the outbox once (cron, or started by
+ * postdesk-deliver after a delivery) or keep draining (--loop) until
+ * SIGTERM or SIGINT, looking for new mail every second.
+ */
+
+#define POLL_MS		1000
+
+static const char usage_text[] =
+    "usage: postdesk [-d] [-c FILE] send [--once | --loop] [--syslog]\n"
+    "  Send the mail waiting in the outbox through the configured\n"
+    "  transport (SMTP or a Maildir).  Mail that fails for now is\n"
+    "  retried later with a growing delay; mail refused for good, or\n"
+    "  still failing after limit send-max-age, becomes an event on its\n"
+    "  ticket.  Several senders may run at once.\n"
+    "  --once    send what is due, then exit (the default)\n"
+    "  --loop    keep sending, checking every second; exit on SIGTERM\n"
+    "  --syslog  log to syslog (mail facility) instead of stderr\n"
+    "  Exit: 0 done (mails that must wait stay queued), 75 the\n"
+    "  database is busy, 78 configuration error, 70 other errors.\n";
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct send_args {
+	bool		 loop;
+	bool		 syslog;
+};
+
+static int
+parse_args(int argc, char **argv, struct send_args *a)
+{
+	static const struct option longopts[] = {
+		{ "once",	no_argument,	NULL, 'o' },
+		{ "loop",	no_argument,	NULL, 'l' },
+		{ "syslog",	no_argument,	NULL, 's' },
+		{ "help",	no_argument,	NULL, 'h' },
+		{ NULL,		0,		NULL, 0 },
+	};
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			a->loop = false;
+			break;
+		case 'l':
+			a->loop = true;
+			break;
+		case 's':
+			a->syslog = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EX_OK;
+		default:
+			fputs(usage_text, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage_text, stderr);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
+static struct conf *
+load_conf(const char *path)
+{
+	struct conf_diag diag = { 0 };
+	struct conf *cf = conf_load(path, &diag);
+
+	for (size_t i = 0; i < diag.n; i++)
+		log_warnx("%s", diag.lines[i]);
+	conf_diag_clear(&diag);
+	return cf;
+}
+
+static void
+catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Drain until stopped (loop) or once; the exit status. */
+static int
+drain(struct store *s, const struct conf *cf, const struct cli_global *g,
+    const struct send_args *a, const char *owner)
+{
+	struct send_stats st;
+
+	do {
+		if (send_drain(s, cf, g->smtp, owner, &stop, &st) == -1)
+			return store_is_busy(s) ? EX_TEMPFAIL : EX_SOFTWARE;
+		if (st.claimed > 0)
+			log_info("send: %zu sent, %zu to retry later, "
+			    "%zu failed", st.sent, st.retried, st.failed);
+		if (!a->loop && st.claimed > 0)
+			printf("send: %zu sent, %zu to retry later, "
+			    "%zu failed\n", st.sent, st.retried, st.failed);
+		if (a->loop && st.claimed == 0 && !stop)
+			poll(NULL, 0, POLL_MS);
+	} while (a->loop && !stop);
+	return EX_OK;
+}
+
+int
+cli_send(int argc, char **argv, const struct cli_global *g)
+{
+	struct send_args a = { 0 };
+	struct store *s = NULL;
+	struct conf *cf;
+	char *owner;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &a)) != -1)
+		return rc;
+	if (a.syslog)
+		log_init(LOG_SINK_SYSLOG, g->debug);
+	if ((cf = load_conf(g->conf_path)) == NULL)
+		return EX_CONFIG;
+	if ((s = store_open(cf->database, STORE_OPEN,
+	    cf->limits.busy_timeout)) == NULL) {
+		conf_free(cf);
+		return EX_TEMPFAIL;
+	}
+	if (a.loop)
+		catch_signals();
+	owner = send_owner_new();
+	log_debug("send: sender %s", owner);
+	rc = drain(s, cf, g, &a, owner);
+	g_free(owner);
+	store_close(s);
+	conf_free(cf);
+	return rc;
+}

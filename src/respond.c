@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: ISC */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "authres.h"
+#include "compose.h"
+#include "digest.h"
+#include "log.h"
+#include "respond.h"
+#include "thread.h"
+#include "tmpl.h"
+
+#define DAY	86400
+#define HOUR	3600
+
+static const char *const template_names[] = {
+	"ack", "agent-reply", "notify-agent", "resolved",
+};
+
+struct respond {
+	const struct conf	*conf;
+	struct store		*store;
+	const struct token_keys	*keys;
+	GHashTable		*templates;	/* path -> struct tmpl */
+	char			 reason[128];
+};
+
+struct respond *
+respond_new(const struct conf *cf, struct store *s,
+    const struct token_keys *keys)
+{
+	struct respond *r = g_new0(struct respond, 1);
+
+	r->conf = cf;
+	r->store = s;
+	r->keys = keys;
+	r->templates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    (GDestroyNotify)tmpl_free);
+	return r;
+}
+
+void
+respond_free(struct respond *r)
+{
+	if (r == NULL)
+		return;
+	g_hash_table_destroy(r->templates);
+	g_free(r);
+}
+
+/*
+ * The shipped templates: $POSTDESK_TEMPLATES, the installed ones, or
+ * those of the source tree the program was built in (build/ or
+ * build/tests/ below it).
+ */
+const char *
+respond_shipped_dir(void)
+{
+	static char dir[PATH_MAX];
+	const char *env = getenv("POSTDESK_TEMPLATES");
+	char exe[PATH_MAX], *d;
+	ssize_t n;
+
+	if (dir[0] != '\0')
+		return dir;
+	if (env != NULL && *env != '\0') {
+		g_strlcpy(dir, env, sizeof(dir));
+		return dir;
+	}
+	snprintf(dir, sizeof(dir), "%s/templates", POSTDESK_DATADIR);
+	if (g_file_test(dir, G_FILE_TEST_IS_DIR) ||
+	    (n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+		return dir;
+	exe[n] = '\0';
+	d = g_path_get_dirname(exe);
+	snprintf(dir, sizeof(dir), "%s/../templates", d);
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+		snprintf(dir, sizeof(dir), "%s/../../templates", d);
+	g_free(d);
+	return dir;
+}
+
+/* queue dir/lang, shipped/lang, queue dir/en, shipped/en */
+static char *
+template_path(const struct conf *cf, const struct conf_queue *q,
+    const char *lang, const char *name)
+{
+	const char *dirs[2] = { q != NULL && *q->templates != '\0' ?
+	    q->templates : NULL, cf->templates != NULL ? cf->templates :
+	    respond_shipped_dir() };
+	const char *langs[2] = { lang, "en" };
+
+	for (size_t l = 0; l < 2; l++) {
+		for (size_t d = 0; d < 2; d++) {
+			char *p;
+
+			if (dirs[d] == NULL)
+				continue;
+			p = g_strdup_printf("%s/%s/%s.tmpl", dirs[d], langs[l],
+			    name);
+			if (g_file_test(p, G_FILE_TEST_EXISTS))
+				return p;
+			g_free(p);
+		}
+	}
+	return NULL;
+}
+
+static const struct tmpl *
+template_get(struct respond *r, const struct conf_queue *q, const char *lang,
+    const char *name)
+{
+	struct tmpl_diag d = { 0 };
+	char *path = template_path(r->conf, q, lang, name);
+	struct tmpl *t;
+
+	if (path == NULL) {
+		log_warnx("respond: template %s/%s: not found", lang, name);
+		return NULL;
+	}
+	if ((t = g_hash_table_lookup(r->templates, path)) != NULL) {
+		g_free(path);
+		return t;
+	}
+	if ((t = tmpl_load(path, &d)) == NULL) {
+		for (size_t i = 0; i < d.n; i++)
+			log_warnx("respond: %s", d.lines[i]);
+		tmpl_diag_clear(&d);
+		g_free(path);
+		return NULL;
+	}
+	g_hash_table_insert(r->templates, path, t);
+	return t;
+}
+
+/* Spam flags and SPF/DMARC failures, from our own MTA only. */
+static const char *
+spam_or_forged(struct respond *r, const struct msg *m)
+{
+	struct authres ar;
+	const char *res, *why = NULL;
+
+	if (g_ascii_strncasecmp(msg_header(m, "X-Spam-Flag"), "yes", 3) == 0)
+		return "marked as spam (X-Spam-Flag)";
+	if (authres_trusted(m, r->conf->trusted_authserv, &ar) == -1)
+		return NULL;
+	if ((res = authres_result(&ar, "dmarc")) != NULL &&
+	    strcmp(res, "fail") == 0)
+		why = "failed DMARC at our MTA";
+	else if ((res = authres_result(&ar, "spf")) != NULL &&
+	    (strcmp(res, "fail") == 0 || strcmp(res, "softfail") == 0))
+		why = "failed SPF at our MTA";
+	authres_clear(&ar);
+	return why;
+}
+
+static bool
+our_loop(const struct conf *cf, const struct msg *m)
+{
+	const char *v;
+
+	for (size_t i = 0; (v = msg_header_nth(m, "X-Loop", i)) != NULL; i++)
+		if (thread_is_our_address(cf, v))
+			return true;
+	return false;
+}
+
+/* Where the answer goes: Reply-To, else From. */
+static const struct msg_addr *
+answer_to(const struct msg *m)
+{
+	if (m->reply_to.n > 0 && strchr(m->reply_to.v[0].address, '@'))
+		return &m->reply_to.v[0];
+	return &m->from;
+}
+
+static const char *
+rate_limited(struct respond *r, const char *to)
+{
+	int64_t now = store_now(r->store), n = 0;
+	char *key = g_strdup_printf("addr:%s", to);
+	const char *why = NULL;
+
+	if (store_rate_count(r->store, key, now - DAY, &n) == 0 &&
+	    n >= (int64_t)r->conf->limits.ack_per_address) {
+		snprintf(r->reason, sizeof(r->reason), "rate limit: %" PRId64
+		    " automatic mails to <%s> in 24 hours", n, to);
+		why = r->reason;
+	} else if (store_rate_count(r->store, "all", now - HOUR, &n) == 0 &&
+	    n >= (int64_t)r->conf->limits.ack_per_hour) {
+		snprintf(r->reason, sizeof(r->reason), "rate limit: %" PRId64
+		    " automatic mails in the last hour", n);
+		why = r->reason;
+	}
+	g_free(key);
+	return why;
+}
+
+const char *
+respond_ack_suppressed(struct respond *r, const struct respond_ctx *c)
+{
+	const struct msg *m = c->m;
+	const struct msg_addr *to = answer_to(m);
+	const char *why;
+
+	if (c->bounce)
+		return "a bounce";
+	if (c->auto_why != NULL)
+		return c->auto_why;
+	if (strchr(to->address, '@') == NULL)
+		return "no address to answer";
+	if (thread_is_our_address(r->conf, to->address) ||
+	    thread_is_our_address(r->conf, m->from.address))
+		return "from one of our own addresses";
+	if (our_loop(r->conf, m))
+		return "carries our own X-Loop header";
+	if (msg_header_nth(m, "Content-Type", 0) != NULL &&
+	    strstr(msg_header(m, "Content-Type"), "multipart/report") != NULL)
+		return "a delivery report";
+	if ((why = spam_or_forged(r, m)) != NULL)
+		return why;
+	return rate_limited(r, to->address);
+}
+
+struct vars {
+	const struct respond_ctx *c;
+	const struct msg_addr	*to;
+	char			 number[24];
+	char			 tag[96];
+	char			 rt[64];
+};
+
+static void
+human_duration(int64_t s, const char *lang, char *out, size_t len)
+{
+	bool bg = strcmp(lang, "bg") == 0;
+	int64_t n;
+
+	if (s <= 0) {
+		out[0] = '\0';
+		return;
+	}
+	if (s % DAY == 0 && (n = s / DAY) > 0)
+		snprintf(out, len, "%" PRId64 " %s", n, bg ? (n == 1 ? "ден" :
+		    "дни") : (n == 1 ? "day" : "days"));
+	else if (s % HOUR == 0 && (n = s / HOUR) > 0)
+		snprintf(out, len, "%" PRId64 " %s", n, bg ? (n == 1 ? "час" :
+		    "часа") : (n == 1 ? "hour" : "hours"));
+	else {
+		n = (s + 59) / 60;
+		snprintf(out, len, "%" PRId64 " %s", n, bg ? (n == 1 ?
+		    "минута" : "минути") : (n == 1 ? "minute" : "minutes"));
+	}
+}
+
+static const char *
+lookup(void *arg, const char *name)
+{
+	const struct vars *v = arg;
+	const struct respond_ctx *c = v->c;
+
+	if (strcmp(name, "ticket.number") == 0)
+		return v->number;
+	if (strcmp(name, "ticket.tag") == 0)
+		return v->tag;
+	if (strcmp(name, "ticket.subject") == 0)
+		return c->subject;
+	if (strcmp(name, "ticket.status") == 0)
+		return c->status;
+	if (strcmp(name, "ticket.priority") == 0)
+		return c->priority;
+	if (strcmp(name, "queue.name") == 0)
+		return c->queue != NULL ? c->queue->tag : "Support";
+	if (strcmp(name, "queue.address") == 0)
+		return c->queue != NULL ? c->queue->address : "";
+	if (strcmp(name, "queue.response_time") == 0)
+		return v->rt;
+	if (strcmp(name, "customer.name") == 0)
+		return v->to->name;
+	if (strcmp(name, "customer.address") == 0)
+		return v->to->address;
+	if (strcmp(name, "message.body") == 0)
+		return c->m->body_text;
+	if (strcmp(name, "message.subject") == 0)
+		return c->m->subject;
+	if (strcmp(name, "message.from") == 0)
+		return c->m->from.name[0] != '\0' ? c->m->from.name :
+		    c->m->from.address;
+	return NULL;
+}
+
+/* "[Tag #12] subject", unless the subject carries the tag already. */
+static char *
+tagged_subject(const char *tag, const char *subject)
+{
+	if (strstr(subject, tag) != NULL)
+		return g_strdup(subject);
+	return g_strdup_printf("%s %s", tag, subject);
+}
+
+static char *
+domain_address(const char *local, const char *like)
+{
+	const char *at = strrchr(like, '@');
+
+	return g_strdup_printf("%s@%s", local, at != NULL ? at + 1 : like);
+}
+
+/* A random nonce for a Message-ID: 64 bits, hex. */
+static void
+nonce(char out[17])
+{
+	unsigned char b[8];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)g_random_int();
+	for (size_t i = 0; i < sizeof(b); i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* One outgoing mail: everything compose needs plus where it goes. */
+struct outmail {
+	const struct respond_ctx *c;
+	const struct msg_addr	*to;
+	const char		*from_name;
+	const struct tmpl_out	*out;
+	const char		*auto_submitted;
+	const char		*tag;
+};
+
+static int
+store_out(struct respond *r, const struct outmail *o, const char *id,
+    const char *bounce, const char *subject, const char *raw, size_t len)
+{
+	const struct respond_ctx *c = o->c;
+	char digest[DIGEST_HEX_LEN + 1];
+	struct store_message sm = {
+		.ticket = c->ticket, .message_id = id, .digest = digest,
+		.direction = DIR_OUT, .author = AUTHOR_SYSTEM,
+		.from_name = o->from_name, .from_addr = c->queue->address,
+		.subject = subject, .body_text = o->out->body,
+		.date = store_now(r->store), .threaded_by = "ours",
+		.envelope_from = bounce, .raw = raw, .raw_len = len,
+	};
+	char *key = g_strdup_printf("addr:%s", o->to->address);
+	int ret = -1;
+
+	digest_bytes(raw, len, digest);
+	if (store_message_insert(r->store, &sm, o->to->address) == 0 &&
+	    store_msgid_add(r->store, id, c->ticket, sm.id, true) == 0 &&
+	    store_outbox_add(r->store, c->ticket, sm.id, bounce,
+	    o->to->address, id, raw, len) == 0 &&
+	    store_rate_add(r->store, key) == 0 &&
+	    store_rate_add(r->store, "all") == 0)
+		ret = 0;
+	g_free(key);
+	return ret;
+}
+
+static int
+queue_mail(struct respond *r, const struct outmail *o)
+{
+	const struct respond_ctx *c = o->c;
+	const struct conf_queue *q = c->queue;
+	char tok[TOKEN_LEN + 1], n[17], *id, *reply, *subject, *raw, *local;
+	const char *refs[3] = { c->root_id, NULL, NULL };
+	struct compose_in in = { 0 };
+	size_t len, nrefs = 1;
+	int ret;
+
+	nonce(n);
+	id = token_message_id(r->keys, c->ticket, n, r->conf->hostname);
+	token_make(r->keys, TOKEN_REPLY, c->ticket, o->to->address, tok);
+	reply = token_address(q->address, c->ticket, tok);
+	token_make(r->keys, TOKEN_BOUNCE, c->ticket, o->to->address, tok);
+	local = g_strdup_printf("bounce+t%" PRId64 ".%s", c->ticket, tok);
+	char *bounce = domain_address(local, q->address);
+	subject = tagged_subject(o->tag, tmpl_out_header(o->out, "Subject") ?
+	    tmpl_out_header(o->out, "Subject") : c->subject);
+	if (c->m->message_id[0] != '\0')
+		refs[nrefs++] = c->m->message_id;
+	in = (struct compose_in){
+		.from_name = o->from_name, .from_addr = q->address,
+		.to_name = o->to->name, .to_addr = o->to->address,
+		.reply_to = reply, .subject = subject, .message_id = id,
+		.in_reply_to = c->m->message_id, .references = refs,
+		.nreferences = nrefs, .auto_submitted = o->auto_submitted,
+		.loop = q->address, .language = c->language,
+		.extra = o->out->headers, .nextra = o->out->nheaders,
+		.body = o->out->body, .date = store_now(r->store),
+	};
+	raw = compose_message(&in, &len);
+	ret = store_out(r, o, id, bounce, subject, raw, len);
+	g_free(raw);
+	g_free(subject);
+	g_free(bounce);
+	g_free(local);
+	g_free(reply);
+	g_free(id);
+	return ret;
+}
+
+int
+respond_ack(struct respond *r, const struct respond_ctx *c)
+{
+	const char *why = respond_ack_suppressed(r, c);
+	struct vars v = { .c = c, .to = answer_to(c->m) };
+	const struct tmpl *t;
+	struct tmpl_out out;
+	int ret;
+
+	if (why != NULL)
+		return store_event_add(r->store, c->ticket, c->message,
+		    "system", "ack suppressed", NULL, NULL, why);
+	if (c->queue == NULL ||
+	    (t = template_get(r, c->queue, c->language, "ack")) == NULL)
+		return -1;
+	snprintf(v.number, sizeof(v.number), "%" PRId64, c->ticket);
+	snprintf(v.tag, sizeof(v.tag), "[%s #%" PRId64 "]", c->queue->tag,
+	    c->ticket);
+	human_duration(c->queue->response_time, c->language, v.rt,
+	    sizeof(v.rt));
+	tmpl_render(t, lookup, &v, &out);
+	ret = queue_mail(r, &(struct outmail){ .c = c, .to = v.to,
+	    .from_name = c->queue->tag, .out = &out,
+	    .auto_submitted = "auto-replied", .tag = v.tag });
+	tmpl_out_clear(&out);
+	if (ret == 0)
+		ret = store_event_add(r->store, c->ticket, c->message, "system",
+		    "ack", NULL, v.to->address, c->language);
+	return ret;
+}
+
+int
+respond_check_templates(const struct conf *cf)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < cf->nqueues; i++) {
+		const struct conf_queue *q = &cf->queues[i];
+
+		for (char **l = q->languages; l != NULL && *l != NULL; l++) {
+			for (size_t k = 0; k < G_N_ELEMENTS(template_names);
+			    k++) {
+				struct tmpl_diag d = { 0 };
+				char *p = template_path(cf, q, *l,
+				    template_names[k]);
+				struct tmpl *t;
+
+				if (p == NULL) {
+					log_warnx("queue %s: no template %s/%s",
+					    q->name, *l, template_names[k]);
+					ret = -1;
+					continue;
+				}
+				if ((t = tmpl_load(p, &d)) == NULL)
+					ret = -1;
+				for (size_t e = 0; e < d.n; e++)
+					log_warnx("%s", d.lines[e]);
+				tmpl_diag_clear(&d);
+				tmpl_free(t);
+				g_free(p);
+			}
+		}
+	}
+	return ret;
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: ISC */
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "log.h"
+#include "transport.h"
+
+/*
+ * The file transport: each mail becomes one file in a Maildir, written
+ * into tmp/, fsynced and renamed into new/ (the Maildir protocol), so a
+ * reader never sees half a mail.  The envelope goes first, as an MDA
+ * would write it: Return-Path and Delivered-To.
+ */
+
+struct session {
+	char		*dir;
+	char		 host[HOST_NAME_MAX + 1];
+	unsigned	 seq;
+};
+
+static void *
+file_open(const struct conf_transport *t)
+{
+	static const char *const sub[] = { "tmp", "new", "cur" };
+	struct session *s;
+
+	if (t->path == NULL || *t->path == '\0') {
+		log_warnx("send: transport file: no Maildir configured");
+		return NULL;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(sub); i++) {
+		char *d = g_build_filename(t->path, sub[i], NULL);
+		int r = g_mkdir_with_parents(d, 0700);
+
+		if (r == -1)
+			log_warn("send: transport file: %s", d);
+		g_free(d);
+		if (r == -1)
+			return NULL;
+	}
+	s = g_new0(struct session, 1);
+	s->dir = g_strdup(t->path);
+	if (gethostname(s->host, sizeof(s->host)) == -1)
+		g_strlcpy(s->host, "localhost", sizeof(s->host));
+	s->host[sizeof(s->host) - 1] = '\0';
+	/* '/' and ':' have meanings in Maildir names */
+	g_strdelimit(s->host, "/:", '_');
+	return s;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+write_mail(const char *path, const struct store_outbox *o)
+{
+	char *env = g_strdup_printf("Return-Path: <%s>\nDelivered-To: %s\n",
+	    o->mail_from, o->rcpt);
+	int fd, r = -1;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1)
+		goto out;
+	if (write_all(fd, env, strlen(env)) == 0 &&
+	    write_all(fd, o->raw, o->raw_len) == 0 && fsync(fd) == 0)
+		r = 0;
+	if (close(fd) == -1)
+		r = -1;
+out:
+	g_free(env);
+	return r;
+}
+
+/* The rename is durable once the directory is synced. */
+static int
+sync_dir(const char *dir)
+{
+	int fd, r;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+static enum transport_status
+file_send(void *arg, const struct store_outbox *o, char **reply)
+{
+	struct session *s = arg;
+	struct timeval tv;
+	char *name, *tmp, *dst, *newdir;
+	enum transport_status st = TRANSPORT_TRANSIENT;
+
+	gettimeofday(&tv, NULL);
+	name = g_strdup_printf("%lld.M%ldP%ldQ%uR%08x.%s",
+	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(), ++s->seq,
+	    g_random_int(), s->host);
+	tmp = g_build_filename(s->dir, "tmp", name, NULL);
+	newdir = g_build_filename(s->dir, "new", NULL);
+	dst = g_build_filename(newdir, name, NULL);
+	if (write_mail(tmp, o) == -1 || rename(tmp, dst) == -1 ||
+	    sync_dir(newdir) == -1) {
+		*reply = g_strdup_printf("file: %s: %s", tmp,
+		    g_strerror(errno));
+		unlink(tmp);
+	} else {
+		*reply = g_strdup_printf("file: %s", dst);
+		st = TRANSPORT_SENT;
+	}
+	g_free(name);
+	g_free(tmp);
+	g_free(newdir);
+	g_free(dst);
+	return st;
+}
+
+static void
+file_close(void *arg)
+{
+	struct session *s = arg;
+
+	if (s == NULL)
+		return;
+	g_free(s->dir);
+	g_free(s);
+}
+
+const struct transport_ops transport_file = {
+	.name = "file",
+	.open = file_open,
+	.send = file_send,
+	.close = file_close,
+};

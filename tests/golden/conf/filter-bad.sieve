@@ -1,0 +1,3 @@
+require "vnd.postdesk";
+if header :contain "subject" "x" { queue "billing"; }
+priority "asap";

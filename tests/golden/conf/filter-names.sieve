@@ -1,0 +1,4 @@
+require "vnd.postdesk";
+queue "nowhere";
+assign "maria";
+assign "ivan@example.org";

@@ -1,0 +1,2 @@
+require "vnd.postdesk";
+if header :contains "subject" "urgent" { priority "high"; queue "support"; }
