@@ -23,7 +23,7 @@
  * default) and i;octet; address parts :all, :localpart, :domain.
  * Extensions: "envelope", "body", "regex", "reject" and "vnd.postdesk"
  * (queue, priority, assign, addtag, status, noack, reply, notify,
- * reject and the test "new").  See postdesk-sieve in postdesk.conf(5).
+ * reject and the test "new").  See FILTER RULES in postdesk.conf(5).
  */
 
 enum sieve_action_kind {

@@ -236,6 +236,71 @@ close_encoded_word(char *s)
 	return s;
 }
 
+/* One "=?charset?B?payload?=" at p: its parts, or false. */
+static bool
+b_word(const char *p, const char **cs, size_t *cslen, const char **pl,
+    size_t *pllen, const char **end)
+{
+	const char *q, *e;
+
+	if (strncmp(p, "=?", 2) != 0 || (q = strchr(p + 2, '?')) == NULL ||
+	    (q[1] != 'B' && q[1] != 'b') || q[2] != '?' ||
+	    (e = strstr(q + 3, "?=")) == NULL ||
+	    strcspn(q + 3, " \t") < (size_t)(e - q - 3))
+		return false;
+	*cs = p + 2;
+	*cslen = (size_t)(q - p - 2);
+	*pl = q + 3;
+	*pllen = (size_t)(e - q - 3);
+	*end = e + 2;
+	return true;
+}
+
+/*
+ * GMime joins the payloads of adjacent base64 words of one charset
+ * before decoding, so a padded first word ("...INC00L4=?= =?UTF-8?B?
+ * INGE...") cuts the rest off.  GMime's own encoder writes such pairs.
+ * Re-encode each such run as one word: the bytes stay the same, split
+ * multibyte characters included.
+ */
+static char *
+merge_b_words(char *s)
+{
+	GString *out = g_string_new(NULL);
+	const char *p = s, *cs, *pl, *end, *cs2, *pl2, *end2, *ws;
+	size_t cslen, pllen, cslen2, pllen2;
+
+	while (*p != '\0') {
+		if (!b_word(p, &cs, &cslen, &pl, &pllen, &end)) {
+			g_string_append_c(out, *p++);
+			continue;
+		}
+		GByteArray *bytes = g_byte_array_new();
+		for (;;) {
+			char *chunk = g_strndup(pl, pllen);
+			gsize n = 0;
+			guchar *d = g_base64_decode(chunk, &n);
+
+			g_byte_array_append(bytes, d, (guint)n);
+			g_free(d);
+			g_free(chunk);
+			ws = end + strspn(end, " \t");
+			if (!b_word(ws, &cs2, &cslen2, &pl2, &pllen2, &end2) ||
+			    cslen2 != cslen || g_ascii_strncasecmp(cs, cs2,
+			    cslen) != 0)
+				break;
+			pl = pl2, pllen = pllen2, end = end2;
+		}
+		char *b64 = g_base64_encode(bytes->data, bytes->len);
+		g_string_append_printf(out, "=?%.*s?B?%s?=", (int)cslen, cs, b64);
+		g_free(b64);
+		g_byte_array_unref(bytes);
+		p = end;
+	}
+	g_free(s);
+	return g_string_free(out, FALSE);
+}
+
 /* A raw header value as unfolded UTF-8, encoded words still encoded. */
 static char *
 header_utf8(struct pctx *c, const char *raw)
@@ -255,7 +320,7 @@ header_utf8(struct pctx *c, const char *raw)
 		if (*p != '\r' && *p != '\n')
 			*w++ = *p;
 	*w = '\0';
-	return close_encoded_word(g_strstrip(s));
+	return merge_b_words(close_encoded_word(g_strstrip(s)));
 }
 
 static char *

@@ -29,6 +29,9 @@ printf 'secret\n' >"$D/pw"
 printf 'wrong\n' >"$D/badpw"
 chmod 600 "$D/pw" "$D/badpw"
 cat >>"$CONF" <<EOF
+queue "billing" {
+	address "billing@support.example.test"
+}
 limit message-size 64K
 imap "plain" url "imap://$T@127.0.0.1:$IMAP_PORT/INBOX" password-file "pw" starttls none after-fetch seen
 imap "tls" url "imaps://$O@127.0.0.1:$IMAPS_PORT/INBOX" password-file "pw" ca-file "$MS_TLS/ca.crt" after-fetch move "Done"
@@ -190,5 +193,14 @@ t_is "$(msgs untouched.):$(box $O INBOX)" 0:2 "wrong host: nothing fetched or mo
 use_cert server
 t_is "$(fetch --once tls)" 0 "the right certificate again: fetched"
 t_is "$(msgs untouched.)" 2 "the right certificate again: 2 stored"
+
+# --- --url: password on standard input, a forced queue ---------------------
+drop $O INBOX 1 byurl
+t_is "$(printf 'secret\n' | "$POSTDESK" -c "$CONF" fetch --once --url \
+    "imaps://$O@127.0.0.1:$IMAPS_PORT" --ca-file "$MS_TLS/ca.crt" \
+    --queue billing >"$D/out" 2>"$D/err"; echo $?)" 0 "--url: password from standard input"
+t_is "$(sql "select t.queue from tickets t join messages m on m.ticket = t.number where m.message_id like 'byurl.%'")" \
+    billing "--url: --queue puts the ticket into that queue"
+t_is "$(box $O INBOX SEEN)" 1 "--url: after-fetch seen by default"
 
 t_done

@@ -262,4 +262,36 @@ t_is "$(deliver "$POSTDESK" 3)" 0 \
     "after deliver, server down: deliver still exits 0"
 t_is "$(state)" "queued 1" "after deliver, server down: the mail waits"
 
+# --- a real acknowledgement, end to end, parsed back ----------------------
+drop_queued
+ms_sink_start || t_fail "restart the capture sink"
+starttls "$SINK_PORT"
+before=$(ms_sink_count)
+printf 'From: =?utf-8?b?0JLQtdGB0LXQu9C40L3QsA==?= <vesi@klient.example>\nTo: support@support.example.test\nSubject: =?utf-8?b?0J3Rj9C80LAg0LTQvtGB0YLRitC/INC00L4g0YTQsNC60YLRg9GA0LjRgtC1?=\nMessage-ID: <ack1.%d@klient.example>\nContent-Type: text/plain; charset=utf-8\n\nЗдравейте, от вчера не мога да вляза в портала и да видя фактурите си.\n' $$ |
+    "$POSTDESK_DELIVER" -c "$CONF" deliver -f vesi@klient.example \
+    -r support@support.example.test 2>>"$D/err"
+t_is "$?" 0 "acknowledgement: customer mail delivered"
+ms_sink_wait $((before + 1)) 10
+ACK=$(grep -l 'vesi@klient.example' "$MS_SINK_DIR"/*.eml | tail -n 1)
+t_ok "acknowledgement captured by the SMTP server" test -n "$ACK"
+T=$(sql "select ticket from messages where message_id like 'ack1.%'")
+"$POSTDESK" parse --json "$ACK" >"$D/ack.json"
+pj() { /usr/bin/python3 -I -c 'import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    v = v[int(k)] if isinstance(v, list) else v[k]
+print(" ".join(v) if isinstance(v, list) else v)' "$D/ack.json" "$1"; }
+t_is "$(pj subject)" "[Support #$T] Няма достъп до фактурите" \
+    "acknowledgement: encoded subject decodes, with the tag"
+t_is "$(pj in_reply_to)" "ack1.$$@klient.example" "acknowledgement: In-Reply-To the customer's mail"
+ROOT=$(sql "select root_id from tickets where number = $T")
+t_like "$(pj references)" "$ROOT ack1.$$@klient.example" "acknowledgement: References root id, then the mail"
+TOK=$(/usr/bin/python3 -I "$TOP/tests/lib/mktoken.py" "$D/secret" reply "$T" vesi@klient.example)
+t_is "$(pj reply_to.0.address)" "support+t$T.$TOK@support.example.test" \
+    "acknowledgement: Reply-To token verifies"
+t_is "$(pj auto_submitted)" auto-replied "acknowledgement: Auto-Submitted: auto-replied"
+t_like "$(pj body_text)" "Здравейте, Веселина*[Support #$T]*" "acknowledgement: in Bulgarian"
+t_like "$(json "$(last_json)" mail_from)" "bounce+t$T.*@support.example.test" \
+    "acknowledgement: envelope sender is the signed bounce address"
+
 t_done
