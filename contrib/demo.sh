@@ -37,6 +37,20 @@ say "the same mail again (an MTA retry): stored once"
 "$BUILD/postdesk-deliver" -d -c "$conf" deliver -f alice@customer.example \
     -r support@example.org <"$top/contrib/samples/1-new.eml"
 
+say "postdesk send --once: the acknowledgements go out (here into the Maildir $dir/outbox)"
+"$pd" -c "$conf" send --once
+for f in "$dir"/outbox/new/*; do
+	case $(sed -n 's/^Content-Language: *//Ip' "$f") in
+	en*) [ -z "${shown_en:-}" ] || continue; shown_en=1 ;;
+	bg*) [ -z "${shown_bg:-}" ] || continue; shown_bg=1 ;;
+	*) continue ;;
+	esac
+	say "an acknowledgement as the customer reads it ($(basename "$f"))"
+	sed -n '/^Date:/,/^$/p' "$f" | grep -iE '^(From|To|Reply-To|Subject|Message-I[dD]|In-Reply-To|Auto-Submitted|Content-Language):'
+	echo
+	"$pd" parse "$f" | sed '1,/^Flags:/d'
+done
+
 say "postdesk ticket list"
 "$pd" -c "$conf" ticket list
 

@@ -107,8 +107,13 @@ struct sieve_result {
 /* Steps: a command or test is one, a comparison one more per 256 bytes
  * compared (regexes more). */
 #define SIEVE_DEFAULT_BUDGET	1000000
-/* Longer values are compared on their first SIEVE_SUBJECT_MAX bytes. */
+/* Longer values are compared on their first SIEVE_SUBJECT_MAX bytes,
+ * by :regex on their first SIEVE_REGEX_SUBJECT_MAX. */
 #define SIEVE_SUBJECT_MAX	(1024 * 1024)
+#define SIEVE_REGEX_SUBJECT_MAX	(64 * 1024)
+/* PCRE's match limit for :regex (its default is 10000000): a
+ * pathological expression fails after about 10 ms, not seconds. */
+#define SIEVE_REGEX_MATCH_LIMIT	100000
 
 void		 sieve_result_init(struct sieve_result *);
 void		 sieve_result_clear(struct sieve_result *);

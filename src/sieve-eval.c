@@ -229,7 +229,11 @@ match_one(struct ev *e, const struct sv_test *t, size_t k, const char *val,
 			return 0;
 		m = g_regex_match_full(t->re[k], val, len, 0, 0, NULL, &err);
 		if (err != NULL) {
-			fail(e, "regex \"%s\": %s", key, err->message);
+			/* GLib's message ends with PCRE's reason. */
+			const char *why = g_strrstr(err->message, ": ");
+
+			fail(e, "regex \"%s\": %s", key, why != NULL ? why + 2 :
+			    err->message);
 			g_error_free(err);
 			return -1;
 		}
@@ -242,13 +246,15 @@ match_one(struct ev *e, const struct sv_test *t, size_t k, const char *val,
 static int
 match(struct ev *e, const struct sv_test *t, const char *val, size_t len)
 {
+	size_t max = t->match == SV_MATCH_REGEX ? SIEVE_REGEX_SUBJECT_MAX :
+	    SIEVE_SUBJECT_MAX;
 	int r;
 
-	if (len > SIEVE_SUBJECT_MAX) {
-		const char *end = g_utf8_find_prev_char(val, val +
-		    SIEVE_SUBJECT_MAX + 1);
+	/* Cut at a character boundary: the value stays UTF-8. */
+	if (len > max) {
+		const char *end = g_utf8_find_prev_char(val, val + max + 1);
 
-		len = end != NULL ? (size_t)(end - val) : SIEVE_SUBJECT_MAX;
+		len = end != NULL ? (size_t)(end - val) : max;
 	}
 	for (size_t k = 0; k < t->nkeys; k++)
 		if ((r = match_one(e, t, k, val, len)) != 0)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -675,6 +676,31 @@ v_names(struct validator *v, const struct sv_node *n,
 	return ok;
 }
 
+/* GRegex has no API for PCRE's match limit, but PCRE2 reads it from a
+ * pattern's start (and only ever lowers it there). */
+#define LIMIT_PREFIX	"(*LIMIT_MATCH=" G_STRINGIFY(SIEVE_REGEX_MATCH_LIMIT) ")"
+
+/* GLib's message repeats the pattern, in its locale's quotes, and
+ * counts LIMIT_PREFIX in the position: say it for the key alone. */
+static void
+regex_error(struct validator *v, const struct sv_node *n,
+    const struct sv_str *s, const GError *err)
+{
+	const char *at = strstr(err->message, "at char ");
+	const char *why;
+	long pos;
+
+	if (at == NULL || (why = strchr(at, ':')) == NULL) {
+		sv_error(v->d, s->line, s->col, "%s: bad regex \"%s\": %s",
+		    n->name, s->s, err->message);
+		return;
+	}
+	pos = strtol(at + strlen("at char "), NULL, 10) -
+	    (long)strlen(LIMIT_PREFIX);
+	sv_error(v->d, s->line, s->col, "%s: bad regex \"%s\": at char %ld%s",
+	    n->name, s->s, pos > 0 ? pos : 0, why);
+}
+
 static bool
 v_regexes(struct validator *v, const struct sv_node *n,
     const struct sv_arg *a, struct sv_test *t)
@@ -683,20 +709,16 @@ v_regexes(struct validator *v, const struct sv_node *n,
 	    G_REGEX_CASELESS : 0;
 	GError *err = NULL;
 	bool ok = true;
+	char *pattern;
 
 	/* No G_REGEX_OPTIMIZE: compiling must stay cheap for deliver. */
 	t->re = g_new0(GRegex *, t->nkeys + 1);
 	for (size_t i = 0; i < t->nkeys; i++) {
-		const struct sv_str *s = &a->strs[i];
-
-		t->re[i] = g_regex_new(s->s, flags, 0, &err);
+		pattern = g_strconcat(LIMIT_PREFIX, a->strs[i].s, NULL);
+		t->re[i] = g_regex_new(pattern, flags, 0, &err);
+		g_free(pattern);
 		if (t->re[i] == NULL) {
-			/* GLib repeats the pattern, in its locale's quotes. */
-			const char *why = strstr(err->message, "at char ");
-
-			sv_error(v->d, s->line, s->col, "%s: bad regex \"%s\": "
-			    "%s", n->name, s->s, why != NULL ? why :
-			    err->message);
+			regex_error(v, n, &a->strs[i], err);
 			g_clear_error(&err);
 			ok = false;
 		}

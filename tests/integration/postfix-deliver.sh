@@ -27,6 +27,11 @@ queue "billing" {
 limit message-size 20K
 limit busy-timeout 1s
 CONF
+# The pipe runs as nobody, who may not reach this tree (a clone under
+# /root): give it its own copy of the templates.
+cp -R "$TOP/templates" "$MAILSTACK_DIR/templates"
+chmod -R a+rX "$MAILSTACK_DIR/templates"
+echo "templates \"$MAILSTACK_DIR/templates\"" >>"$CONF"
 chown -R nobody:nogroup "$D"
 DB=$D/postdesk.db
 sql() { sqlite3 "$DB" "$1"; }
