@@ -93,7 +93,7 @@ const char *authres_prop(const struct authres_entry *e, const char *ptype,
 /*
  * Does a show an aligned pass for domain (ASCII case-insensitive):
  * dkim=pass with header.d equal to domain, or dmarc=pass with
- * header.from equal to domain?  Returns the method that passed ("dkim",
+ * header.from (old OpenDMARC: header.d) equal to domain?  Returns the method that passed ("dkim",
  * "dmarc", static) or NULL.  Subdomains do not align: sign with the
  * exact domain of the From address.
  */

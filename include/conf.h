@@ -136,6 +136,12 @@ struct conf {
 					   start; NULL = next to it */
 	char		*trusted_authserv; /* our MTA's Authentication-Results
 					      authserv-id, NULL = none */
+	char		**trust_authres_domains; /* trust-authres-domain: lower
+					   case, NULL-ended; an agent of these
+					   domains is known by an aligned
+					   DKIM/DMARC pass */
+	bool		 cut_signature;	/* cut-signature: relays drop the
+					   "-- " signature */
 	char		*templates;	/* the shipped templates, NULL =
 					   the built-in place */
 	char		**files;	/* every file read, NULL-ended */

@@ -32,8 +32,11 @@ enum msg_flag {
 	MSG_F_ENCRYPTED		= 1u << 14,	/* multipart/encrypted or PGP */
 	MSG_F_ID_CONFLICT	= 1u << 15,	/* same Message-ID, other bytes */
 	MSG_F_UNPARSED		= 1u << 16,	/* stored raw after failures */
+	MSG_F_INTERNAL		= 1u << 17,	/* an agents' note, never sent
+						   to a customer */
+	MSG_F_UNVERIFIED_AGENT	= 1u << 18,	/* From an agent, not proven */
 };
-#define MSG_F_COUNT 17
+#define MSG_F_COUNT 19
 
 struct msg_addr {
 	char	*name;

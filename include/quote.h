@@ -33,7 +33,8 @@
  *     pl, pt, also wrapped over two lines); and a trailing unquoted block
  *     right after an attribution line when it repeats one of the sent
  *     texts (an HTML reply whose quote lost its ">").  Quotes between
- *     answers (interleaved replies) stay.
+ *     answers (interleaved replies) stay, and so does a quoted block
+ *     that starts as a forwarded message.
  *  4. with cut_signature, the last "-- " line and everything below it,
  *     then step 3 again.
  *

@@ -50,6 +50,38 @@ const char	*respond_ack_suppressed(struct respond *,
  */
 int		 respond_ack(struct respond *, const struct respond_ctx *);
 
+/* One templated mail to one recipient. */
+struct respond_mail {
+	const char		*name;		/* the template */
+	const struct msg_addr	*to;
+	const char		*from_name;	/* NULL: the queue's tag */
+	const char		*auto_submitted; /* NULL: a person's mail */
+	const char		*what;		/* the event */
+	const char		*body;		/* {{message.body}}; NULL: the
+						   message's body_text */
+	const char		*agent_name;	/* {{agent.name}} */
+	const char		*in_reply_to;	/* NULL: the message's id */
+	bool			 with_parts;	/* attach the message's parts */
+};
+int		 respond_mail(struct respond *, const struct respond_ctx *,
+		    const struct respond_mail *);
+
+/*
+ * Render template name (looked up as for the queue and the ticket's
+ * language) for c and queue it to "to", with Auto-Submitted:
+ * auto_submitted (NULL for none); an event "what" records it.  0 / -1.
+ */
+int		 respond_template(struct respond *, const struct respond_ctx *,
+		    const char *name, const struct msg_addr *to,
+		    const char *auto_submitted, const char *what);
+
+/* An automatic answer with template name to the sender, under the
+ * acknowledgement's rules (suppressed with an event "WHAT suppressed"
+ * naming the reason). */
+int		 respond_auto_reply(struct respond *,
+		    const struct respond_ctx *, const char *name,
+		    const char *what);
+
 /* Where the shipped templates are: $POSTDESK_TEMPLATES, the installed
  * ones, or the source tree's beside the program. */
 const char	*respond_shipped_dir(void);

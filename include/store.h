@@ -241,8 +241,9 @@ struct store_stored {
 	int64_t		 received;
 	const char	*raw;
 	size_t		 raw_len;
-	/* The recorded filter decisions: events what = "filter" on this
-	 * message, one "NEW<TAB>WHY" line each in order; "" when none. */
+	/* The recorded filter decisions: the events "filter" (an applied
+	 * action) and "discarded" of this message, one "WHAT<TAB>NEW<TAB>
+	 * WHY" line each, in order; "" when none. */
 	const char	*filter_events;
 };
 typedef int store_stored_fn(const struct store_stored *, void *arg);
@@ -316,6 +317,12 @@ void		 store_outbox_free(struct store_outbox *, size_t);
 int		 store_rate_count(struct store *, const char *key,
 		    int64_t since, int64_t *count);
 int		 store_rate_add(struct store *, const char *key);
+
+/* Tags of a ticket: set (on) or remove one; list them (NULL-ended,
+ * g_strfreev). */
+int		 store_tag_set(struct store *, int64_t ticket, const char *tag,
+		    bool on);
+int		 store_tags(struct store *, int64_t ticket, char ***tags);
 
 /* The store's clock: time(NULL), or $POSTDESK_NOW (tests). */
 int64_t		 store_now(struct store *);

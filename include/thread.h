@@ -48,6 +48,8 @@ struct thread_out {
 	const struct conf_queue	*queue;		/* NULL when conf has none */
 	bool			 comment;	/* to a comment address */
 	bool			 unknown_rcpt;	/* no rcpt is ours */
+	char			 token[TOKEN_LEN + 1]; /* the valid token */
+	enum token_purpose	 purpose;	/* and its purpose */
 	char			 why[160];	/* for the audit trail */
 };
 

@@ -172,8 +172,16 @@ key_before_eq(struct cursor *c)
 {
 	GString *key = g_string_new(NULL);
 
-	for (int n = 0; n < 3 && peek_is(c, T_WORD); n++)
+	/* Words join only at a '.' or '/': "sp f" is no "spf". */
+	for (int n = 0; n < 3 && peek_is(c, T_WORD); n++) {
+		const char *w = peek(c)->text;
+
+		if (key->len > 0 && *w != '.' && *w != '/' &&
+		    key->str[key->len - 1] != '.' &&
+		    key->str[key->len - 1] != '/')
+			break;
 		g_string_append(key, next(c)->text);
+	}
 	if (key->len == 0 || !peek_is(c, T_EQ)) {
 		g_string_free(key, TRUE);
 		return NULL;
@@ -397,9 +405,11 @@ take(const char *value, const char *trusted_id, struct authres *out)
 		*out = ar;
 		return;
 	}
-	out->v = g_renew(struct authres_entry, out->v, out->n + ar.n);
-	memcpy(out->v + out->n, ar.v, ar.n * sizeof(*ar.v));
-	out->n += ar.n;
+	if (ar.n > 0) {
+		out->v = g_renew(struct authres_entry, out->v, out->n + ar.n);
+		memcpy(out->v + out->n, ar.v, ar.n * sizeof(*ar.v));
+		out->n += ar.n;
+	}
 	out->none = out->none && ar.none;
 	ar.n = 0;
 	authres_clear(&ar);
@@ -480,8 +490,11 @@ authres_aligned_pass(const struct authres *a, const char *domain)
 		if (strcmp(e->method, "dkim") == 0 &&
 		    prop_is_domain(e, "d", domain))
 			return "dkim";
+		/* OpenDMARC before 1.3 wrote header.d for the From domain. */
 		if (strcmp(e->method, "dmarc") == 0 &&
-		    prop_is_domain(e, "from", domain))
+		    (prop_is_domain(e, "from", domain) ||
+		    (authres_prop(e, "header", "from") == NULL &&
+		    prop_is_domain(e, "d", domain))))
 			return "dmarc";
 	}
 	return NULL;

@@ -300,40 +300,59 @@ struct replay {
 	size_t			 n, differ;
 };
 
-/* A decision as one line: the actions' texts, or what is left. */
+/*
+ * A decision as one line, in the terms ingest records it: what becomes
+ * of the message (keep, discard, reject "why"), then for a kept one the
+ * ticket actions in order: `keep; queue "billing"; noack`.
+ */
 static char *
 decision(const struct sieve_result *r)
 {
+	const struct sieve_action *rej;
+	enum sieve_disposition d = sieve_result_disposition(r, &rej);
 	GString *s = g_string_new(NULL);
+	char *t;
 
-	for (size_t i = 0; i < r->nactions; i++) {
-		char *t = filter_action_text(&r->actions[i]);
-
-		g_string_append_printf(s, "%s%s", i > 0 ? "; " : "", t);
+	if (rej != NULL) {
+		t = filter_action_text(rej);
+		g_string_append(s, t);
+		g_free(t);
+	} else
+		g_string_append(s, sieve_disposition_name(d));
+	if (r->error != NULL)
+		g_string_append_printf(s, " (runtime error: %s)", r->error);
+	for (size_t i = 0; d == SIEVE_DISP_KEEP && i < r->nactions; i++) {
+		if (r->actions[i].kind == SIEVE_ACT_KEEP)
+			continue;
+		t = filter_action_text(&r->actions[i]);
+		g_string_append_printf(s, "; %s", t);
 		g_free(t);
 	}
-	if (r->error != NULL)
-		g_string_append_printf(s, "(runtime error: %s)", r->error);
-	else if (r->nactions == 0)
-		g_string_append(s, "(implicit keep)");
 	return g_string_free(s, FALSE);
 }
 
-/* The recorded "filter" events ("NEW\tWHY" lines) as a decision. */
+/* The recorded events ("WHAT\tNEW\tWHY" lines) as a decision. */
 static char *
 recorded(const char *events)
 {
 	char **lines = g_strsplit(events, "\n", -1);
-	GString *s = g_string_new(NULL);
+	GString *acts = g_string_new(NULL);
+	bool discarded = false;
 
 	for (char **l = lines; *l != NULL; l++) {
-		char *tab = strchr(*l, '\t');
+		char **f = g_strsplit(*l, "\t", 3);
 
-		g_string_append_printf(s, "%s%.*s", l != lines ? "; " : "",
-		    tab != NULL ? (int)(tab - *l) : (int)strlen(*l), *l);
+		if (f[0] != NULL && strcmp(f[0], "discarded") == 0)
+			discarded = true;
+		else if (f[0] != NULL && f[1] != NULL)
+			g_string_append_printf(acts, "; %s", f[1]);
+		g_strfreev(f);
 	}
 	g_strfreev(lines);
-	return g_string_free(s, FALSE);
+	if (discarded)
+		g_string_assign(acts, "");
+	g_string_prepend(acts, discarded ? "discard" : "keep");
+	return g_string_free(acts, FALSE);
 }
 
 static char *

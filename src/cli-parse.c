@@ -13,6 +13,7 @@
 #include "log.h"
 #include "msg.h"
 #include "parse.h"
+#include "quote.h"
 
 static const char usage_text[] =
     "usage: postdesk [-c FILE] parse [--json] FILE|-\n"
@@ -89,10 +90,13 @@ flags_json(unsigned flags)
 	return a;
 }
 
+/* body_new: the new text as a relay would send it; without a database
+ * there is no sent text to compare with. */
 static struct jout *
-msg_json(const struct msg *m)
+msg_json(const struct msg *m, bool cut_signature)
 {
 	struct jout *o = jout_obj(), *refs = jout_arr();
+	char *new_text;
 
 	jout_set(o, "message_id", jout_str(m->message_id));
 	jout_set(o, "date", date_json(m->date));
@@ -108,6 +112,9 @@ msg_json(const struct msg *m)
 	jout_set(o, "body_text", jout_str(m->body_text));
 	if (m->has_html)
 		jout_set(o, "body_html", jout_str(m->body_html));
+	new_text = quote_new_text(m->body_text, NULL, 0, cut_signature);
+	jout_set(o, "body_new", jout_str(new_text));
+	g_free(new_text);
 	jout_set(o, "attachments", parts_json(m));
 	jout_set(o, "auto_submitted", jout_str(msg_header(m,
 	    "Auto-Submitted")));
@@ -210,7 +217,7 @@ cli_parse(int argc, char **argv, const struct cli_global *g)
 	m = parse_message(raw, len, &po);
 	g_free(raw);
 	if (json) {
-		struct jout *j = msg_json(m);
+		struct jout *j = msg_json(m, cf->cut_signature);
 
 		msg_free(m);
 		m = NULL;

@@ -68,6 +68,8 @@ struct parser {
 	struct conf_queue *queue;	/* the open queue block, or NULL */
 	bool		 brace;		/* that block's "{" was given */
 	bool		 addressed;	/* and an address statement */
+	const char	*trust_file;	/* the first trust-authres-domain */
+	unsigned	 trust_line;
 };
 
 typedef void stmt_fn(struct parser *, struct args *);
@@ -430,19 +432,24 @@ st_hostname(struct parser *p, struct args *a)
 	replace(&p->conf->hostname, g_strdup(s));
 }
 
-/* send-after-deliver yes|no */
+/* The statements "NAME yes|no". */
 static void
-st_send_after_deliver(struct parser *p, struct args *a)
+yes_no_statement(struct parser *p, struct args *a, bool *dst)
 {
 	const char *s = arg_value(p, a, a->what, "yes or no");
 
 	if (s == NULL || !args_done(p, a))
 		return;
 	if (strcmp(s, "yes") == 0 || strcmp(s, "no") == 0)
-		p->conf->send_after_deliver = strcmp(s, "yes") == 0;
+		*dst = strcmp(s, "yes") == 0;
 	else
-		perr(p, "send-after-deliver: expected yes or no, not \"%s\"",
-		    s);
+		perr(p, "%s: expected yes or no, not \"%s\"", a->what, s);
+}
+
+static void
+st_send_after_deliver(struct parser *p, struct args *a)
+{
+	yes_no_statement(p, a, &p->conf->send_after_deliver);
 }
 
 /* postdesk-path PATH: the postdesk that postdesk-deliver starts */
@@ -470,6 +477,57 @@ st_trusted_authserv(struct parser *p, struct args *a)
 		return;
 	}
 	replace(&p->conf->trusted_authserv, g_strdup(s));
+}
+
+static bool
+domain_ok(const char *d)
+{
+	return chars_ok(d, "-.") && *d != '.' && *d != '-' &&
+	    !g_str_has_suffix(d, ".") && strstr(d, "..") == NULL &&
+	    strchr(d, '.') != NULL;
+}
+
+/* trust-authres-domain DOMAIN...: repeatable, duplicates are merged */
+static void
+st_trust_authres_domain(struct parser *p, struct args *a)
+{
+	char **v = arg_names(p, a, "-.");
+	GPtrArray *all;
+
+	for (char **d = v; d != NULL && *d != NULL; d++)
+		if (!domain_ok(*d)) {
+			perr(p, "trust-authres-domain: bad domain \"%s\"", *d);
+			g_strfreev(v);
+			return;
+		}
+	if (v == NULL)
+		return;
+	if (p->trust_file == NULL) {
+		p->trust_file = p->file;
+		p->trust_line = p->line;
+	}
+	all = g_ptr_array_new();
+	for (char **d = p->conf->trust_authres_domains; *d != NULL; d++)
+		g_ptr_array_add(all, g_strdup(*d));
+	for (char **d = v; *d != NULL; d++) {
+		char *low = g_ascii_strdown(*d, -1);
+
+		if (g_ptr_array_find_with_equal_func(all, low, g_str_equal,
+		    NULL))
+			g_free(low);
+		else
+			g_ptr_array_add(all, low);
+	}
+	g_ptr_array_add(all, NULL);
+	replace_strv(&p->conf->trust_authres_domains,
+	    (char **)g_ptr_array_free(all, FALSE));
+	g_strfreev(v);
+}
+
+static void
+st_cut_signature(struct parser *p, struct args *a)
+{
+	yes_no_statement(p, a, &p->conf->cut_signature);
 }
 
 static void
@@ -1470,6 +1528,7 @@ st_limit(struct parser *p, struct args *a)
 static const struct keyword top_keywords[] = {
 	{ "agent",		st_agent },
 	{ "charsets",		st_charsets },
+	{ "cut-signature",	st_cut_signature },
 	{ "database",		st_database },
 	{ "filter",		st_filter },
 	{ "hostname",		st_hostname },
@@ -1482,6 +1541,7 @@ static const struct keyword top_keywords[] = {
 	{ "transport",		st_transport },
 	{ "postdesk-path",	st_postdesk_path },
 	{ "send-after-deliver",	st_send_after_deliver },
+	{ "trust-authres-domain", st_trust_authres_domain },
 	{ "trusted-authserv-id", st_trusted_authserv },
 	{ "unknown-recipient",	st_unknown_recipient },
 	{ NULL,			NULL },
@@ -1791,6 +1851,10 @@ finish(struct parser *p)
 	move_lists(p);
 	check_agents(p);
 	check_imaps(p);
+	if (p->trust_file != NULL && c->trusted_authserv == NULL)
+		perr_at(p, p->trust_file, p->trust_line, "trust-authres-domain "
+		    "needs trusted-authserv-id: whose Authentication-Results "
+		    "to trust");
 	if (c->nqueues > 0)
 		at = strchr(c->queues[0].address, '@');
 	if (c->hostname == NULL)
@@ -1856,6 +1920,7 @@ conf_default(void)
 		.busy_timeout = 30000,
 	};
 	c->charsets = strv_empty();
+	c->trust_authres_domains = strv_empty();
 	c->files = strv_empty();
 	return c;
 }
@@ -1870,6 +1935,7 @@ conf_free(struct conf *c)
 	g_free(c->secret);
 	g_free(c->hostname);
 	g_free(c->trusted_authserv);
+	g_strfreev(c->trust_authres_domains);
 	g_free(c->templates);
 	g_free(c->postdesk_path);
 	for (size_t i = 0; i < c->nqueues; i++)

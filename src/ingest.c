@@ -10,6 +10,7 @@
 
 #include "classify.h"
 #include "digest.h"
+#include "filter.h"
 #include "ingest.h"
 #include "log.h"
 #include "lang.h"
@@ -17,27 +18,7 @@
 #include "respond.h"
 #include "thread.h"
 
-struct ingest {
-	const struct conf	*conf;
-	struct store		*store;
-	const struct token_keys	*keys;
-	struct respond		*respond;
-};
-
-/* One message on its way through ingest_add(). */
-struct job {
-	struct ingest		*ing;
-	const struct ingest_env	*env;
-	const char		*raw;
-	size_t			 len;
-	char			 digest[DIGEST_HEX_LEN + 1];
-	struct msg		*m;
-	struct thread_out	 th;
-	const char		*auto_why;
-	struct ingest_result	*res;
-	GPtrArray		*events;	/* struct pending, written
-						   once the message has an id */
-};
+#include "ingest-priv.h"
 
 struct pending {
 	int64_t	 ticket;
@@ -63,6 +44,7 @@ ingest_free(struct ingest *ing)
 	if (ing == NULL)
 		return;
 	respond_free(ing->respond);
+	filter_free(ing->filters);
 	g_free(ing);
 }
 
@@ -274,7 +256,8 @@ flush_events(struct job *j)
 	for (guint i = 0; i < j->events->len; i++) {
 		struct pending *e = g_ptr_array_index(j->events, i);
 
-		if (store_event_add(j->ing->store, e->ticket, j->res->message,
+		if (store_event_add(j->ing->store, e->ticket != 0 ? e->ticket :
+		    j->res->ticket, j->res->message,
 		    "system", e->what, e->old, e->new_, e->why) == -1)
 			return -1;
 	}
@@ -383,6 +366,8 @@ author(const struct job *j)
 {
 	if (j->th.evidence == EVIDENCE_BOUNCE)
 		return AUTHOR_SYSTEM;
+	if (j->verdict != AGENT_NOT_AGENT)
+		return AUTHOR_AGENT;
 	return AUTHOR_CUSTOMER;
 }
 
@@ -477,16 +462,144 @@ thread_job(struct job *j)
 	return thread_find(j->ing->store, &in, &j->th);
 }
 
-/* A new ticket from a person gets an acknowledgement (or an event
- * saying why not), queued in this same transaction. */
+/*
+ * The rule set is compiled once per process.  A set with an error never
+ * half-runs: every message answers "try again later" (the mail waits at
+ * the MTA) and the log says why, loudly.
+ */
 static int
-acknowledge(struct job *j)
+load_filters(struct ingest *ing)
+{
+	struct conf_diag d = { 0 };
+
+	if (!ing->filters_tried) {
+		ing->filters_tried = true;
+		ing->filters = filter_load(ing->conf, &d);
+		for (size_t i = 0; i < d.n; i++)
+			log_warnx("filter: %s", d.lines[i]);
+		conf_diag_clear(&d);
+	}
+	if (ing->filters == NULL)
+		log_warnx("filter: the rules have errors: mail waits at the "
+		    "MTA until postdesk check passes");
+	return ing->filters != NULL ? 0 : -1;
+}
+
+static int
+run_filters(struct job *j)
+{
+	struct sieve_view view;
+	const char *q = j->th.queue != NULL ? j->th.queue->name : NULL;
+
+	if (load_filters(j->ing) == -1)
+		return -1;
+	filter_view(&view, j->m, j->env->sender != NULL ? j->env->sender : "",
+	    first_rcpt(j->env) != NULL ? first_rcpt(j->env) : "",
+	    j->th.ticket == 0 && j->th.evidence != EVIDENCE_BOUNCE);
+	if (filter_run(j->ing->filters, q, &view, &j->sr) == -1) {
+		log_warnx("filter: %s", j->sr.error);
+		event(j, 0, "filter error", NULL, NULL, j->sr.error);
+	}
+	return 0;
+}
+
+/* Actions that decide where a new ticket goes come before placement. */
+static void
+filter_queue(struct job *j)
+{
+	for (size_t i = 0; i < j->sr.nactions; i++) {
+		const struct sieve_action *a = &j->sr.actions[i];
+		const struct conf_queue *q;
+
+		if (a->kind == SIEVE_ACT_QUEUE && j->th.ticket == 0 &&
+		    (q = conf_queue_by_name(j->ing->conf, a->arg)) != NULL)
+			j->th.queue = q;
+	}
+}
+
+static int
+set_field(struct job *j, const char *field, const char *value)
+{
+	return store_ticket_set(j->ing->store, j->res->ticket, field, value);
+}
+
+static int
+apply_action(struct job *j, struct respond_ctx *c,
+    const struct sieve_action *a)
+{
+	const struct conf_agent *ag;
+
+	switch (a->kind) {
+	case SIEVE_ACT_QUEUE:
+		return set_field(j, "queue", a->arg);
+	case SIEVE_ACT_PRIORITY:
+		return set_field(j, "priority", a->arg);
+	case SIEVE_ACT_STATUS:
+		return set_field(j, "status", a->arg);
+	case SIEVE_ACT_ASSIGN:
+		ag = conf_agent_find(j->ing->conf, a->arg);
+		return set_field(j, "assignee", ag != NULL ? ag->address :
+		    a->arg);
+	case SIEVE_ACT_ADDTAG:
+		return store_tag_set(j->ing->store, j->res->ticket, a->arg,
+		    true);
+	case SIEVE_ACT_NOACK:
+		j->noack = true;
+		return 0;
+	case SIEVE_ACT_REPLY:
+		return respond_auto_reply(j->ing->respond, c, a->arg, "reply");
+	case SIEVE_ACT_NOTIFY:
+		return respond_template(j->ing->respond, c, "notify-agent",
+		    &(struct msg_addr){ .name = "", .address = (char *)a->arg },
+		    "auto-generated", "notify");
+	default:
+		return 0;
+	}
+}
+
+/* Every applied rule action is an event naming its rule. */
+static int
+filter_event(struct job *j, const struct sieve_action *a)
+{
+	char *text = filter_action_text(a), *rule = filter_action_rule(a);
+	char *why = g_strdup_printf("filter: %s", rule);
+	int r = store_event_add(j->ing->store, j->res->ticket, j->res->message,
+	    "system", "filter", NULL, text, why);
+
+	g_free(why);
+	g_free(rule);
+	g_free(text);
+	return r;
+}
+
+static int
+apply_actions(struct job *j, struct respond_ctx *c)
+{
+	for (size_t i = 0; i < j->sr.nactions; i++) {
+		const struct sieve_action *a = &j->sr.actions[i];
+
+		if (a->kind == SIEVE_ACT_KEEP || a->kind == SIEVE_ACT_DISCARD ||
+		    a->kind == SIEVE_ACT_REJECT)
+			continue;
+		if (apply_action(j, c, a) == -1 || filter_event(j, a) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * After the message is stored: the rules' actions, then, for a new
+ * ticket from a person, the acknowledgement (or an event saying why
+ * not), all in this same transaction.
+ */
+static int
+finish_ticket(struct job *j)
 {
 	struct store_ticket t = { 0 };
 	struct respond_ctx c;
 	int r;
 
-	if (!j->res->new_ticket || (j->m->flags & MSG_F_UNPARSED))
+	if (j->res->ticket == 0 || (j->m->flags & MSG_F_UNPARSED))
 		return 0;
 	if (store_ticket_get(j->ing->store, j->res->ticket, &t) != 1)
 		return -1;
@@ -499,15 +612,60 @@ acknowledge(struct job *j)
 		.envelope_from = j->env->sender, .auto_why = j->auto_why,
 		.bounce = j->th.evidence == EVIDENCE_BOUNCE,
 	};
-	r = respond_ack(j->ing->respond, &c);
+	r = apply_actions(j, &c);
+	if (r == 0)
+		r = ingest_agent_after(j, &c);
+	if (r == 0 && j->res->new_ticket && j->verdict != AGENT_NOT_AGENT)
+		r = store_event_add(j->ing->store, t.number, j->res->message,
+		    "system", "ack suppressed", NULL, NULL, "mail from an "
+		    "agent's address");
+	else if (r == 0 && j->res->new_ticket && j->noack)
+		r = store_event_add(j->ing->store, t.number, j->res->message,
+		    "system", "ack suppressed", NULL, NULL, "filter: noack");
+	else if (r == 0 && j->res->new_ticket)
+		r = respond_ack(j->ing->respond, &c);
 	store_ticket_clear(&t);
 	return r;
+}
+
+/* discard: no ticket and nothing sent, but the raw mail is kept. */
+static int
+quarantine(struct job *j, const struct sieve_action *why)
+{
+	char *rule = why != NULL ? filter_action_rule(why) :
+	    g_strdup("implicit");
+	char *text = g_strdup_printf("filter: %s", rule);
+	int r;
+
+	j->res->ticket = 0;
+	r = store_msg(j);
+	if (r == 0)
+		r = store_event_add(j->ing->store, 0, j->res->message,
+		    "system", "discarded", NULL, NULL, text);
+	if (r == 0)
+		r = store_attempt_clear(j->ing->store, j->digest);
+	if (r == 0)
+		set_result(j->res, INGEST_STORED, 250, "discarded by %s", text);
+	g_free(text);
+	g_free(rule);
+	return r;
+}
+
+static const struct sieve_action *
+first_action(const struct sieve_result *r, enum sieve_action_kind kind)
+{
+	for (size_t i = 0; i < r->nactions; i++)
+		if (r->actions[i].kind == kind)
+			return &r->actions[i];
+	return NULL;
 }
 
 static int
 run_job(struct job *j, unsigned attempts)
 {
 	const struct conf *cf = j->ing->conf;
+	const struct sieve_action *reject = NULL;
+	enum sieve_disposition disp;
 	int r;
 
 	parse_job(j, attempts);
@@ -521,10 +679,25 @@ run_job(struct job *j, unsigned attempts)
 		j->res->exit_code = EX_NOUSER;
 		return 0;
 	}
-	if (!(j->m->flags & MSG_F_UNPARSED))
+	if (!(j->m->flags & MSG_F_UNPARSED)) {
 		j->auto_why = classify_auto(j->m, j->env->sender);
+		if (run_filters(j) == -1)
+			return -1;
+		disp = sieve_result_disposition(&j->sr, &reject);
+		if (disp == SIEVE_DISP_REJECT) {
+			set_result(j->res, INGEST_REFUSED, 550, "%s",
+			    reject != NULL && reject->arg != NULL ?
+			    reject->arg : "refused by a filter rule");
+			return 0;
+		}
+		if (disp == SIEVE_DISP_DISCARD)
+			return quarantine(j, first_action(&j->sr,
+			    SIEVE_ACT_DISCARD));
+		filter_queue(j);
+		ingest_agent_identify(j);
+	}
 	if (place(j) == -1 || store_msg(j) == -1 || flush_events(j) == -1 ||
-	    acknowledge(j) == -1 ||
+	    finish_ticket(j) == -1 ||
 	    store_attempt_clear(j->ing->store, j->digest) == -1)
 		return -1;
 	set_result(j->res, INGEST_STORED, 250, "stored as ticket %" PRId64,
@@ -557,6 +730,7 @@ ingest_add(struct ingest *ing, const struct ingest_env *env, const char *raw,
 		return 0;
 	digest_message(raw, len, j.digest);
 	j.events = g_ptr_array_new_with_free_func(pending_free);
+	sieve_result_init(&j.sr);
 	if (run_job(&j, attempts) == -1) {
 		set_result(res, INGEST_TEMPFAIL, 451, "%s",
 		    store_is_busy(ing->store) ? "database busy" :
@@ -564,6 +738,7 @@ ingest_add(struct ingest *ing, const struct ingest_env *env, const char *raw,
 		r = -1;
 	}
 	g_ptr_array_free(j.events, TRUE);
+	sieve_result_clear(&j.sr);
 	msg_free(j.m);
 	return r;
 }

@@ -24,6 +24,8 @@ static const char *const flag_names[MSG_F_COUNT] = {
 	"encrypted",
 	"message-id-conflict",
 	"unparsed",
+	"internal",
+	"unverified-agent-mail",
 };
 
 struct msg *

@@ -227,7 +227,7 @@ attribution(const char *line)
 	if (quoted(line) || strlen(line) > ATTR_MAX)
 		return false;
 	low = lower(line);
-	yes = attribution_text(low);
+	yes = attribution_text(low + strspn(low, "-"));
 	g_free(low);
 	return yes;
 }
@@ -256,7 +256,7 @@ wrapped_attribution(const char *first, const char *second)
 	    strlen(first) > ATTR_MAX / 2 || attribution(first))
 		return false;
 	low = lower(first);
-	yes = attribution_start(low);
+	yes = attribution_start(low + strspn(low, "-"));
 	g_free(low);
 	if (!yes)
 		return false;
@@ -585,7 +585,8 @@ cut_tail(const struct text *t, size_t a, size_t b, bool *strong)
 		if ((q = quoted_run(t, a, b)) < b) {
 			ours = sent_contains(t, q, b);
 			e = drop_attribution(t, a, q);
-			if (!ours && !*strong && !has_text(t, a, e))
+			if (!ours && !*strong && (!has_text(t, a, e) ||
+			    forward_intro(unquote(t->lines[q]))))
 				return b;
 			*strong = *strong || ours;
 		} else if ((e = sent_after_attribution(t, a, b)) < b)

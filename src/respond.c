@@ -21,7 +21,7 @@
 #define HOUR	3600
 
 static const char *const template_names[] = {
-	"ack", "agent-reply", "notify-agent", "resolved",
+	"ack", "agent-reply", "notify-agent", "resolved", "command-error",
 };
 
 struct respond {
@@ -232,6 +232,8 @@ respond_ack_suppressed(struct respond *r, const struct respond_ctx *c)
 struct vars {
 	const struct respond_ctx *c;
 	const struct msg_addr	*to;
+	const char		*agent_name;
+	const char		*body;		/* NULL: the message's */
 	char			 number[24];
 	char			 tag[96];
 	char			 rt[64];
@@ -287,7 +289,9 @@ lookup(void *arg, const char *name)
 	if (strcmp(name, "customer.address") == 0)
 		return v->to->address;
 	if (strcmp(name, "message.body") == 0)
-		return c->m->body_text;
+		return v->body != NULL ? v->body : c->m->body_text;
+	if (strcmp(name, "agent.name") == 0)
+		return v->agent_name;
 	if (strcmp(name, "message.subject") == 0)
 		return c->m->subject;
 	if (strcmp(name, "message.from") == 0)
@@ -302,6 +306,8 @@ tagged_subject(const char *tag, const char *subject)
 {
 	if (strstr(subject, tag) != NULL)
 		return g_strdup(subject);
+	if (g_ascii_strncasecmp(subject, "Re: ", 4) == 0)
+		return g_strdup_printf("Re: %s %s", tag, subject + 4);
 	return g_strdup_printf("%s %s", tag, subject);
 }
 
@@ -334,6 +340,8 @@ struct outmail {
 	const struct tmpl_out	*out;
 	const char		*auto_submitted;
 	const char		*tag;
+	const char		*in_reply_to;	/* NULL: the message's id */
+	bool			 with_parts;	/* the message's attachments */
 };
 
 static int
@@ -385,17 +393,22 @@ queue_mail(struct respond *r, const struct outmail *o)
 	char *bounce = domain_address(local, q->address);
 	subject = tagged_subject(o->tag, tmpl_out_header(o->out, "Subject") ?
 	    tmpl_out_header(o->out, "Subject") : c->subject);
-	if (c->m->message_id[0] != '\0')
-		refs[nrefs++] = c->m->message_id;
+	const char *parent = o->in_reply_to != NULL ? o->in_reply_to :
+	    c->m->message_id;
+
+	if (*parent != '\0' && strcmp(parent, c->root_id) != 0)
+		refs[nrefs++] = parent;
 	in = (struct compose_in){
 		.from_name = o->from_name, .from_addr = q->address,
 		.to_name = o->to->name, .to_addr = o->to->address,
 		.reply_to = reply, .subject = subject, .message_id = id,
-		.in_reply_to = c->m->message_id, .references = refs,
+		.in_reply_to = parent, .references = refs,
 		.nreferences = nrefs, .auto_submitted = o->auto_submitted,
 		.loop = q->address, .language = c->language,
 		.extra = o->out->headers, .nextra = o->out->nheaders,
 		.body = o->out->body, .date = store_now(r->store),
+		.parts = o->with_parts ? c->m->parts : NULL,
+		.nparts = o->with_parts ? c->m->nparts : 0,
 	};
 	raw = compose_message(&in, &len);
 	ret = store_out(r, o, id, bounce, subject, raw, len);
@@ -409,19 +422,17 @@ queue_mail(struct respond *r, const struct outmail *o)
 }
 
 int
-respond_ack(struct respond *r, const struct respond_ctx *c)
+respond_mail(struct respond *r, const struct respond_ctx *c,
+    const struct respond_mail *rm)
 {
-	const char *why = respond_ack_suppressed(r, c);
-	struct vars v = { .c = c, .to = answer_to(c->m) };
+	struct vars v = { .c = c, .to = rm->to, .agent_name = rm->agent_name,
+	    .body = rm->body };
 	const struct tmpl *t;
 	struct tmpl_out out;
 	int ret;
 
-	if (why != NULL)
-		return store_event_add(r->store, c->ticket, c->message,
-		    "system", "ack suppressed", NULL, NULL, why);
 	if (c->queue == NULL ||
-	    (t = template_get(r, c->queue, c->language, "ack")) == NULL)
+	    (t = template_get(r, c->queue, c->language, rm->name)) == NULL)
 		return -1;
 	snprintf(v.number, sizeof(v.number), "%" PRId64, c->ticket);
 	snprintf(v.tag, sizeof(v.tag), "[%s #%" PRId64 "]", c->queue->tag,
@@ -429,14 +440,48 @@ respond_ack(struct respond *r, const struct respond_ctx *c)
 	human_duration(c->queue->response_time, c->language, v.rt,
 	    sizeof(v.rt));
 	tmpl_render(t, lookup, &v, &out);
-	ret = queue_mail(r, &(struct outmail){ .c = c, .to = v.to,
-	    .from_name = c->queue->tag, .out = &out,
-	    .auto_submitted = "auto-replied", .tag = v.tag });
+	ret = queue_mail(r, &(struct outmail){ .c = c, .to = rm->to,
+	    .from_name = rm->from_name != NULL ? rm->from_name : c->queue->tag,
+	    .out = &out, .auto_submitted = rm->auto_submitted, .tag = v.tag,
+	    .in_reply_to = rm->in_reply_to, .with_parts = rm->with_parts });
 	tmpl_out_clear(&out);
 	if (ret == 0)
 		ret = store_event_add(r->store, c->ticket, c->message, "system",
-		    "ack", NULL, v.to->address, c->language);
+		    rm->what, rm->name, rm->to->address, c->language);
 	return ret;
+}
+
+int
+respond_template(struct respond *r, const struct respond_ctx *c,
+    const char *name, const struct msg_addr *to, const char *auto_submitted,
+    const char *what)
+{
+	return respond_mail(r, c, &(struct respond_mail){ .name = name,
+	    .to = to, .auto_submitted = auto_submitted, .what = what });
+}
+
+int
+respond_auto_reply(struct respond *r, const struct respond_ctx *c,
+    const char *name, const char *what)
+{
+	const char *why = respond_ack_suppressed(r, c);
+
+	if (why != NULL) {
+		char *w = g_strdup_printf("%s suppressed", what);
+		int ret = store_event_add(r->store, c->ticket, c->message,
+		    "system", w, NULL, NULL, why);
+
+		g_free(w);
+		return ret;
+	}
+	return respond_template(r, c, name, answer_to(c->m), "auto-replied",
+	    what);
+}
+
+int
+respond_ack(struct respond *r, const struct respond_ctx *c)
+{
+	return respond_auto_reply(r, c, "ack", "ack");
 }
 
 int

@@ -180,6 +180,11 @@ static const char *const migrations[] = {
 	"  key TEXT NOT NULL,"
 	"  at INTEGER NOT NULL);"
 	"CREATE INDEX rate_key ON rate (key, at);",
+	/* 4: ticket tags (filter rules and agents set them) */
+	"CREATE TABLE ticket_tags ("
+	"  ticket INTEGER NOT NULL REFERENCES tickets (number),"
+	"  tag TEXT NOT NULL COLLATE NOCASE,"
+	"  PRIMARY KEY (ticket, tag)) WITHOUT ROWID;",
 };
 
 enum st {
@@ -201,6 +206,7 @@ enum st {
 	ST_IMAP_GET, ST_IMAP_SET, ST_IMAP_DROP,
 	ST_OUTBOX_ADD, ST_OUTBOX_CLAIM, ST_OUTBOX_SENT, ST_OUTBOX_RETRY,
 	ST_OUTBOX_FAILED, ST_RATE_COUNT, ST_RATE_ADD, ST_RATE_PRUNE,
+	ST_TAG_ADD, ST_TAG_DEL, ST_TAG_LIST,
 	ST_COUNT_OUTBOX, ST_COUNT_OUTBOX_QUEUED,
 	ST_COUNT
 };
@@ -330,6 +336,11 @@ static const char *const sqls[ST_COUNT] = {
 	[ST_RATE_COUNT] = "SELECT count(*) FROM rate"
 	    " WHERE key = ?1 AND at >= ?2",
 	[ST_RATE_ADD] = "INSERT INTO rate (key, at) VALUES (?1, ?2)",
+	[ST_TAG_ADD] = "INSERT OR IGNORE INTO ticket_tags (ticket, tag) "
+	    "VALUES (?1, ?2)",
+	[ST_TAG_DEL] = "DELETE FROM ticket_tags WHERE ticket = ?1 AND tag = ?2",
+	[ST_TAG_LIST] = "SELECT tag FROM ticket_tags WHERE ticket = ?1 "
+	    "ORDER BY tag",
 	/* Counts look back a day at most; a week keeps room for that. */
 	[ST_RATE_PRUNE] = "DELETE FROM rate WHERE key = ?1 AND at < ?2",
 	[ST_COUNT_OUTBOX] = "SELECT count(*) FROM outbox",
@@ -1675,9 +1686,9 @@ static const char sql_messages_each[] =
     " WHERE r.message = m.id), ''), m.threaded_by,"
     " coalesce(t.queue, ''), m.received, m.raw,"
     " coalesce((SELECT group_concat(x, char(10)) FROM (SELECT"
-    " coalesce(e.new, '') || char(9) || coalesce(e.why, '') AS x"
-    " FROM events e WHERE e.message = m.id AND e.what = 'filter'"
-    " ORDER BY e.id)), '')"
+    " e.what || char(9) || coalesce(e.new, '') || char(9) ||"
+    " coalesce(e.why, '') AS x FROM events e WHERE e.message = m.id"
+    " AND e.what IN ('filter', 'discarded') ORDER BY e.id)), '')"
     " FROM messages m LEFT JOIN tickets t ON t.number = m.ticket"
     " WHERE m.direction = 'in' AND m.received >= ?1 ORDER BY m.id";
 
@@ -2106,4 +2117,45 @@ int64_t
 store_now(struct store *s)
 {
 	return now(s);
+}
+
+/* ---- tags ---- */
+
+int
+store_tag_set(struct store *s, int64_t ticket, const char *tag, bool on)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, on ? ST_TAG_ADD : ST_TAG_DEL)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ticket);
+	bind_str(st, 2, tag);
+	return run(s, st, "ticket %lld: tag %s", (long long)ticket, tag);
+}
+
+int
+store_tags(struct store *s, int64_t ticket, char ***tags)
+{
+	GPtrArray *v = g_ptr_array_new();
+	sqlite3_stmt *st;
+	int rc;
+
+	*tags = NULL;
+	if ((st = stmt(s, ST_TAG_LIST)) == NULL) {
+		g_ptr_array_free(v, TRUE);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, ticket);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		g_ptr_array_add(v, g_strdup((const char *)
+		    sqlite3_column_text(st, 0)));
+	done(st);
+	g_ptr_array_add(v, NULL);
+	*tags = (char **)g_ptr_array_free(v, FALSE);
+	if (rc != SQLITE_DONE) {
+		g_strfreev(*tags);
+		*tags = NULL;
+		return fail(s, rc, "ticket %lld: tags", (long long)ticket);
+	}
+	return 0;
 }

@@ -138,6 +138,8 @@ by_token_one(struct store *s, const struct thread_in *in, const char *addr,
 	out->ticket = ticket;
 	out->strong = true;
 	out->comment = comment;
+	out->purpose = p;
+	memcpy(out->token, tok, sizeof(out->token));
 	out->evidence = p == TOKEN_BOUNCE ? EVIDENCE_BOUNCE : EVIDENCE_TOKEN;
 	if (q != NULL)
 		out->queue = q;

@@ -52,9 +52,9 @@ for m in plain vip spam-sure; do
 	    -r support@example.org <"$G/$m.eml" >/dev/null 2>&1
 done
 out=$("$POSTDESK" -c "$CONF" filter replay -r "$F/vip.sieve" 2>&1)
-t_like "$out" "*<vip@bigcustomer.example>*now: priority \"high\"; addtag \"vip\"*" \
+t_like "$out" "*<vip@bigcustomer.example>*was: keep*now: keep; priority \"high\"; addtag \"vip\"*" \
     "replay: the VIP message would change"
-t_like "$out" "*<sure@lottery.example>*was: discard*now: (implicit keep)*" \
+t_like "$out" "*<sure@lottery.example>*was: discard*now: keep*" \
     "replay: without events, compared with the configured rules"
 t_like "$out" "*3 messages, 2 decided differently" "replay: summary"
 out=$("$POSTDESK" -c "$CONF" filter replay --since 2999-01-01 \
@@ -66,10 +66,12 @@ t_is "$?" 64 "replay with a bad date: 64"
 "$POSTDESK" -c "$CONF" filter replay >/dev/null 2>&1
 t_is "$?" 64 "replay without -r: 64"
 if need_cmd sqlite3; then
-	id=$(sqlite3 "$D/postdesk.db" "select id from messages where message_id = 'vip@bigcustomer.example'")
-	sqlite3 "$D/postdesk.db" "insert into events (ticket, message, at, actor, what, new, why) select ticket, id, 0, 'system', 'filter', 'priority \"high\"', 'vip.sieve:11' from messages where id = $id; insert into events (ticket, message, at, actor, what, new, why) select ticket, id, 0, 'system', 'filter', 'addtag \"vip\"', 'vip.sieve:12' from messages where id = $id"
+	ev="insert into events (ticket, message, at, actor, what, new, why)"
+	sqlite3 "$D/postdesk.db" "$ev select ticket, id, 0, 'system', 'filter', 'priority \"high\"', 'filter: vip.sieve:11' from messages where message_id = 'vip@bigcustomer.example'; $ev select ticket, id, 0, 'system', 'filter', 'addtag \"vip\"', 'filter: vip.sieve:12' from messages where message_id = 'vip@bigcustomer.example'; $ev select null, id, 0, 'system', 'discarded', null, 'filter: spam.sieve:18' from messages where message_id = 'plain@customer.example'"
 	out=$("$POSTDESK" -c "$CONF" filter replay -r "$F/vip.sieve" 2>&1)
-	t_like "$out" "*3 messages, 1 decided differently" \
+	t_like "$out" "*<plain@customer.example>*was: discard*now: keep*" \
+	    "replay: a recorded discard"
+	t_like "$out" "*3 messages, 2 decided differently" \
 	    "replay: recorded filter events are what was decided"
 fi
 t_done

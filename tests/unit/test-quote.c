@@ -142,6 +142,9 @@ test_languages(void)
 	    "Merci beaucoup.\n\nLe lun. 4 mars 2024 à 10:15, Support "
 	    "<support@example.org> a écrit\xc2\xa0:\n\n> Bonjour,\n",
 	    "Merci beaucoup.\n");
+	check("de: mulberry, dashes and wrapped",
+	    "Danke.\n\n--Am Montag, 26. Mai 2003 18:41 Uhr +0200 schrieb "
+	    "Dirk Pape \n<pape@example.org>:\n\n> Hallo\n", "Danke.\n");
 	check("es: escribió",
 	    "Gracias.\n\nEl lun, 4 mar 2024 a las 10:15, Support "
 	    "(<support@example.org>) escribió:\n> Hola\n", "Gracias.\n");
@@ -254,6 +257,11 @@ test_false_positives(void)
 	check("a last line starting with On is not part of the attribution",
 	    "Thanks.\nOn my side it works.\nMaria wrote:\n> q\n",
 	    "Thanks.\nOn my side it works.\n");
+	check("a quoted forwarded message stays",
+	    "Forwarded, see below.\n\n> ------ Forwarded Message\n"
+	    "> From: Xxx <x@example.com>\n> Subject: test\n>\n> Body\n",
+	    "Forwarded, see below.\n\n> ------ Forwarded Message\n"
+	    "> From: Xxx <x@example.com>\n> Subject: test\n>\n> Body\n");
 	check("a '#' heading is no marker", "## Steps ##\n1. x\n",
 	    "## Steps ##\n1. x\n");
 }

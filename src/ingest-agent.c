@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: ISC */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "agentcmd.h"
+#include "ingest-priv.h"
+#include "log.h"
+#include "quote.h"
+
+/*
+ * The agents' side of a stored message: a customer's mail notifies the
+ * queue's agents; a verified agent's mail runs its commands and is
+ * relayed to the customer without the quoted notification, or stays an
+ * internal note; an unverified one never leaves the agents.
+ */
+
+/* An agent's reply token under someone else's From: a forgery, or a
+ * leak (reply-all, forward); never a customer's mail to act on. */
+static void
+token_of_agent(struct job *j)
+{
+	const struct conf *cf = j->ing->conf;
+
+	if (j->th.evidence != EVIDENCE_TOKEN)
+		return;
+	for (size_t i = 0; i < cf->nagents; i++) {
+		if (token_check(j->ing->keys, j->th.purpose, j->th.ticket,
+		    cf->agents[i].address, j->th.token)) {
+			j->verdict = AGENT_UNVERIFIED;
+			j->agent = &cf->agents[i];
+			return;
+		}
+	}
+}
+
+void
+ingest_agent_identify(struct job *j)
+{
+	bool tok = false;
+	struct agentcmd_list l = { 0 };
+
+	if (j->th.evidence == EVIDENCE_TOKEN && j->th.ticket != 0)
+		tok = token_check(j->ing->keys, j->th.purpose, j->th.ticket,
+		    j->m->from.address, j->th.token);
+	j->verdict = agent_identify_env(j->ing->conf, j->m, j->env->sender,
+	    &j->agent, tok);
+	if (j->verdict == AGENT_NOT_AGENT)
+		token_of_agent(j);
+	switch (j->verdict) {
+	case AGENT_NOT_AGENT:
+		return;
+	case AGENT_UNVERIFIED:
+		j->m->flags |= MSG_F_UNVERIFIED_AGENT | MSG_F_INTERNAL;
+		return;
+	case AGENT_AUTOMATIC:
+		j->m->flags |= MSG_F_INTERNAL;
+		return;
+	default:
+		break;
+	}
+	agentcmd_parse(j->m->body_text, &l);
+	for (size_t i = 0; i < l.n; i++)
+		if (l.v[i].kind == AGENTCMD_COMMENT)
+			j->m->flags |= MSG_F_INTERNAL;
+	if (j->th.comment)
+		j->m->flags |= MSG_F_INTERNAL;
+	agentcmd_clear(&l);
+}
+
+static bool
+serves(const struct conf_agent *a, const char *queue)
+{
+	if (a->queues == NULL || a->queues[0] == NULL)
+		return true;
+	for (char **q = a->queues; *q != NULL; q++)
+		if (strcmp(*q, queue) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Tell the agents: the assignee once there is one (unless all), else
+ * the queue's agents; never a verified author.  template: notify-agent.
+ */
+static int
+tell_agents(struct job *j, struct respond_ctx *c, const char *body,
+    const char *what, bool all)
+{
+	const struct conf *cf = j->ing->conf;
+	struct store_ticket t = { 0 };
+	char *from = g_strdup_printf("%s via %s", j->m->from.name[0] != '\0' ?
+	    j->m->from.name : j->m->from.address, c->queue->tag);
+	int r = 0;
+
+	if (store_ticket_get(j->ing->store, c->ticket, &t) != 1) {
+		g_free(from);
+		return -1;
+	}
+	for (size_t i = 0; i < cf->nagents && r == 0; i++) {
+		const struct conf_agent *a = &cf->agents[i];
+
+		if ((!all && t.assignee[0] != '\0' &&
+		    g_ascii_strcasecmp(t.assignee,
+		    a->address) != 0) || !serves(a, t.queue) ||
+		    (a == j->agent && (j->verdict == AGENT_VERIFIED_TOKEN ||
+		    j->verdict == AGENT_VERIFIED_AUTHRES)))
+			continue;
+		r = respond_mail(j->ing->respond, c, &(struct respond_mail){
+		    .name = "notify-agent", .to = &(struct msg_addr){
+		    .name = a->name, .address = a->address }, .from_name = from,
+		    .auto_submitted = "auto-generated", .what = what,
+		    .body = body, .with_parts = true });
+	}
+	store_ticket_clear(&t);
+	g_free(from);
+	return r;
+}
+
+/* The texts we sent on this ticket, to recognise them when quoted. */
+static GPtrArray *
+sent_texts(struct job *j, int64_t ticket)
+{
+	struct store_ticket_full f = { 0 };
+	GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+
+	if (store_ticket_full(j->ing->store, ticket, &f) == 1)
+		for (size_t i = 0; i < f.nmessages; i++)
+			if (f.messages[i].direction == DIR_OUT)
+				g_ptr_array_add(v, g_strdup(
+				    f.messages[i].body_text));
+	store_ticket_full_clear(&f);
+	return v;
+}
+
+static char *
+actor(const struct job *j)
+{
+	return g_strdup_printf("agent:%s", j->agent->address);
+}
+
+static int
+cmd_event(struct job *j, const char *what, const char *old, const char *new_)
+{
+	char *who = actor(j);
+	int r = store_event_add(j->ing->store, j->res->ticket, j->res->message,
+	    who, what, old, new_, "agent command");
+
+	g_free(who);
+	return r;
+}
+
+static int
+set(struct job *j, const char *field, const char *value)
+{
+	if (store_ticket_set(j->ing->store, j->res->ticket, field, value) == -1)
+		return -1;
+	return cmd_event(j, field, NULL, value);
+}
+
+static int
+run_command(struct job *j, const struct agentcmd *cmd)
+{
+	struct store *s = j->ing->store;
+	struct store_ticket t = { 0 };
+	int64_t into;
+
+	switch (cmd->kind) {
+	case AGENTCMD_STATUS:
+		return set(j, "status", cmd->arg);
+	case AGENTCMD_PRIORITY:
+		return set(j, "priority", cmd->arg);
+	case AGENTCMD_ASSIGN:
+		return set(j, "assignee", cmd->agent != NULL ?
+		    cmd->agent->address : j->agent->address);
+	case AGENTCMD_QUEUE:
+		return set(j, "queue", cmd->queue != NULL ? cmd->queue->name :
+		    cmd->arg);
+	case AGENTCMD_TAG:
+	case AGENTCMD_UNTAG:
+		if (store_tag_set(s, j->res->ticket, cmd->arg,
+		    cmd->kind == AGENTCMD_TAG) == -1)
+			return -1;
+		return cmd_event(j, cmd->kind == AGENTCMD_TAG ? "tag" : "untag",
+		    NULL, cmd->arg);
+	case AGENTCMD_ESCALATE:
+		if (store_tag_set(s, j->res->ticket, "escalated", true) == -1)
+			return -1;
+		return set(j, "priority", "urgent");
+	case AGENTCMD_MERGE:
+		into = g_ascii_strtoll(cmd->arg, NULL, 10);
+		if (into == j->res->ticket || store_ticket_get(s, into, &t) != 1)
+			return cmd_event(j, "merge refused", NULL, cmd->arg);
+		store_ticket_clear(&t);
+		return set(j, "merged_into", cmd->arg);
+	case AGENTCMD_COMMENT:
+		return 0;
+	}
+	return 0;
+}
+
+/* Invalid commands change nothing; the agent hears which and why. */
+static int
+command_errors(struct job *j, struct respond_ctx *c,
+    const struct agentcmd_list *l)
+{
+	char *text = agentcmd_errors_text(l);
+	int r = respond_mail(j->ing->respond, c, &(struct respond_mail){
+	    .name = "command-error", .to = &(struct msg_addr){
+	    .name = j->agent->name, .address = j->agent->address },
+	    .auto_submitted = "auto-generated", .what = "command error",
+	    .body = text });
+
+	g_free(text);
+	return r;
+}
+
+/* The answer goes to the requester and the watchers, never agents. */
+static int
+relay(struct job *j, struct respond_ctx *c, const char *text)
+{
+	struct store_participant *pv = NULL;
+	char *from = g_strdup_printf("%s (%s)", j->agent->name,
+	    c->queue->tag);
+	size_t n = 0;
+	int r;
+
+	if ((r = store_participants(j->ing->store, c->ticket, &pv, &n)) == -1)
+		goto out;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (pv[i].role == ROLE_AGENT ||
+		    conf_agent_find(j->ing->conf, pv[i].address) != NULL)
+			continue;
+		r = respond_mail(j->ing->respond, c, &(struct respond_mail){
+		    .name = "agent-reply", .to = &(struct msg_addr){
+		    .name = pv[i].name, .address = pv[i].address },
+		    .from_name = from, .what = "relay", .body = text,
+		    .agent_name = j->agent->name, .in_reply_to = c->root_id,
+		    .with_parts = true });
+	}
+out:
+	store_participants_free(pv, n);
+	g_free(from);
+	return r;
+}
+
+static int
+response_times(struct job *j)
+{
+	struct store_ticket t = { 0 };
+	char now[24];
+	int r = 0;
+
+	snprintf(now, sizeof(now), "%" PRId64, store_now(j->ing->store));
+	if (store_ticket_get(j->ing->store, j->res->ticket, &t) != 1)
+		return -1;
+	if (t.first_response == 0)
+		r = store_ticket_set(j->ing->store, t.number, "first_response",
+		    now);
+	if (r == 0)
+		r = store_ticket_set(j->ing->store, t.number, "last_agent", now);
+	store_ticket_clear(&t);
+	return r;
+}
+
+static int
+verified(struct job *j, struct respond_ctx *c)
+{
+	struct agentcmd_list l = { 0 };
+	GPtrArray *sent;
+	char *text;
+	int r = 0;
+
+	agentcmd_parse(j->m->body_text, &l);
+	if (agentcmd_check(&l, j->ing->conf, j->agent) == -1)
+		r = command_errors(j, c, &l);
+	else
+		for (size_t i = 0; i < l.n && r == 0; i++)
+			r = run_command(j, &l.v[i]);
+	sent = sent_texts(j, c->ticket);
+	text = quote_new_text(l.body, (const char *const *)sent->pdata,
+	    sent->len, false);
+	if (r == 0 && (j->m->flags & MSG_F_INTERNAL))
+		r = tell_agents(j, c, text, "note", true);
+	else if (r == 0 && *g_strstrip(text) != '\0')
+		r = relay(j, c, text);
+	if (r == 0)
+		r = response_times(j);
+	g_free(text);
+	g_ptr_array_free(sent, TRUE);
+	agentcmd_clear(&l);
+	return r;
+}
+
+/* Unproven agent mail stays with the agents, who are told (at most
+ * once an hour per ticket). */
+static int
+unverified(struct job *j, struct respond_ctx *c)
+{
+	char *key = g_strdup_printf("unverified:%" PRId64, c->ticket);
+	int64_t n = 0;
+	int r = store_event_add(j->ing->store, c->ticket, j->res->message,
+	    "system", "unverified agent mail", NULL, j->m->from.address,
+	    "From is an agent, but neither a token nor a trusted "
+	    "Authentication-Results proves it: not relayed, no command run");
+
+	if (r == 0 && store_rate_count(j->ing->store, key,
+	    store_now(j->ing->store) - 3600, &n) == 0 && n == 0) {
+		r = store_rate_add(j->ing->store, key);
+		if (r == 0)
+			r = tell_agents(j, c, j->m->body_text, "unverified",
+			    true);
+	}
+	g_free(key);
+	return r;
+}
+
+int
+ingest_agent_after(struct job *j, struct respond_ctx *c)
+{
+	if (c->queue == NULL)
+		return 0;
+	switch (j->verdict) {
+	case AGENT_NOT_AGENT:
+		if (j->auto_why != NULL || j->th.evidence == EVIDENCE_BOUNCE)
+			return 0;
+		return tell_agents(j, c, NULL, "notify", false);
+	case AGENT_AUTOMATIC:
+		return store_event_add(j->ing->store, c->ticket,
+		    j->res->message, "system", "automatic agent mail", NULL,
+		    j->m->from.address, j->auto_why);
+	case AGENT_UNVERIFIED:
+		return unverified(j, c);
+	default:
+		return verified(j, c);
+	}
+}

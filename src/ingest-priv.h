@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef POSTDESK_INGEST_PRIV_H
+#define POSTDESK_INGEST_PRIV_H
+
+/* Shared by the ingest core (ingest.c) and its agent half
+ * (ingest-agent.c). */
+
+#include <stdbool.h>
+
+#include <glib.h>
+
+#include "agent.h"
+#include "digest.h"
+#include "filter.h"
+#include "ingest.h"
+#include "respond.h"
+#include "thread.h"
+
+struct ingest {
+	const struct conf	*conf;
+	struct store		*store;
+	const struct token_keys	*keys;
+	struct respond		*respond;
+	struct filter_set	*filters;	/* loaded on first use */
+	bool			 filters_tried;
+};
+
+/* One message on its way through ingest_add(). */
+struct job {
+	struct ingest		*ing;
+	const struct ingest_env	*env;
+	const char		*raw;
+	size_t			 len;
+	char			 digest[DIGEST_HEX_LEN + 1];
+	struct msg		*m;
+	struct thread_out	 th;
+	const char		*auto_why;
+	struct ingest_result	*res;
+	struct sieve_result	 sr;		/* the filter rules' verdict */
+	bool			 noack;
+	enum agent_verdict	 verdict;	/* who wrote it */
+	const struct conf_agent	*agent;		/* the agent, if one */
+	GPtrArray		*events;	/* struct pending, written
+						   once the message has an id */
+};
+
+/* Identify an agent's mail before it is stored (author and flags). */
+void	ingest_agent_identify(struct job *);
+
+/* After the message is stored: notify agents of a customer's mail, or
+ * run an agent's commands, keep notes internal and relay answers.
+ * 0 / -1. */
+int	ingest_agent_after(struct job *, struct respond_ctx *);
+
+#endif
