@@ -51,6 +51,41 @@ for f in "$dir"/outbox/new/*; do
 	"$pd" parse "$f" | sed '1,/^Flags:/d'
 done
 
+say "Maria (an agent) got a notification; she answers from her mail client"
+n=$(grep -l '^To: Maria Ivanova' "$dir"/outbox/new/* | head -n 1)
+grep -E '^(From|Reply-To|Subject):' "$n"
+rt=$(sed -n 's/^Reply-To: //p' "$n")
+nid=$(sed -n 's/^Message-I[dD]: //p' "$n")
+cat >"$dir/reply.eml" <<EOF
+From: Maria Ivanova <maria@example.org>
+To: $rt
+Subject: Re: [Support #1] Printer prints blank pages
+Message-ID: <demo-reply@example.org>
+In-Reply-To: $nid
+
+#status pending
+
+Hi Alice,
+
+please open the printer settings and switch off "Save toner".
+
+Maria
+
+On 25.11.26 10:00, Alice Customer via Support wrote:
+> ##- Reply above this line -##
+>
+> Alice Customer wrote on ticket [Support #1]
+EOF
+sed 's/^/    /' "$dir/reply.eml"
+"$BUILD/postdesk-deliver" -d -c "$conf" deliver -f maria@example.org -r "$rt" \
+    <"$dir/reply.eml"
+"$pd" -c "$conf" send --once
+a=$(grep -l '^From: "Maria Ivanova (Support)"' "$dir"/outbox/new/* | head -n 1)
+say "Alice receives the answer: from the support address, under Maria's name, without the quote"
+grep -E '^(From|To|Reply-To|Subject|In-Reply-To):' "$a"
+echo
+"$pd" parse "$a" | sed '1,/^Flags:/d'
+
 say "postdesk ticket list"
 "$pd" -c "$conf" ticket list
 
