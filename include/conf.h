@@ -163,6 +163,9 @@ struct conf_diag {
  */
 struct conf	*conf_load(const char *path, struct conf_diag *diag);
 
+/* conf_load() with every error reported through log_warnx(). */
+struct conf	*conf_load_logged(const char *path);
+
 /* A config with the defaults and no queue (for commands that need none). */
 struct conf	*conf_default(void);
 void		 conf_free(struct conf *);

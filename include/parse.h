@@ -26,6 +26,13 @@ struct parse_opts {
 /* Defaults: 50 MB, 1 MB of header, depth 20, 500 parts, no hints. */
 void		 parse_opts_default(struct parse_opts *);
 
+struct conf;
+struct conf_queue;
+/* Defaults, then the limits and expected charsets of cf (and of q, whose
+ * charsets win when it names any; q may be NULL). */
+void		 parse_opts_from_conf(struct parse_opts *, const struct conf *cf,
+		    const struct conf_queue *q);
+
 /* Initialise GMime once per process (idempotent). */
 void		 parse_init(void);
 

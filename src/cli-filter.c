@@ -116,17 +116,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	return -1;
 }
 
-static void
-opts_from_conf(struct parse_opts *po, const struct conf *cf)
-{
-	parse_opts_default(po);
-	po->max_size = cf->limits.message_size;
-	po->max_header_bytes = cf->limits.header_size;
-	po->max_depth = cf->limits.mime_depth;
-	po->max_parts = cf->limits.parts;
-	po->charsets = (const char *const *)cf->charsets;
-}
-
 /* ---- check ---- */
 
 static int
@@ -285,7 +274,7 @@ cmd_test(struct ctx *c, int argc, char **argv)
 	}
 	if ((rc = load_rules(c)) != EX_OK)
 		return rc;
-	opts_from_conf(&c->po, c->conf);
+	parse_opts_from_conf(&c->po, c->conf, NULL);
 	for (int i = 0; i < argc; i++)
 		if ((rc = test_one(c, argv[i])) != EX_OK)
 			ret = rc;
@@ -463,7 +452,7 @@ cmd_replay(struct ctx *c, int argc)
 		return EX_CONFIG;
 	if ((rc = load_rules(c)) != EX_OK)
 		return rc;
-	opts_from_conf(&c->po, c->conf);
+	parse_opts_from_conf(&c->po, c->conf, NULL);
 	return replay_walk(c, since);
 }
 

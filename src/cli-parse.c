@@ -151,17 +151,6 @@ print_text(const struct msg *m)
 	printf("\n\n%s\n", m->body_text);
 }
 
-static void
-opts_from_conf(struct parse_opts *po, const struct conf *cf)
-{
-	parse_opts_default(po);
-	po->max_size = cf->limits.message_size;
-	po->max_header_bytes = cf->limits.header_size;
-	po->max_depth = cf->limits.mime_depth;
-	po->max_parts = cf->limits.parts;
-	po->charsets = (const char *const *)cf->charsets;
-}
-
 static struct conf *
 load_conf(const struct cli_global *g)
 {
@@ -211,7 +200,7 @@ cli_parse(int argc, char **argv, const struct cli_global *g)
 		conf_free(cf);
 		return EX_NOINPUT;
 	}
-	opts_from_conf(&po, cf);
+	parse_opts_from_conf(&po, cf, NULL);
 	/* Peak memory matters on big mails: nothing lives longer than it
 	 * must, and the JSON is streamed out rather than built as text. */
 	m = parse_message(raw, len, &po);

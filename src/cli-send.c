@@ -90,18 +90,6 @@ parse_args(int argc, char **argv, struct send_args *a)
 	return -1;
 }
 
-static struct conf *
-load_conf(const char *path)
-{
-	struct conf_diag diag = { 0 };
-	struct conf *cf = conf_load(path, &diag);
-
-	for (size_t i = 0; i < diag.n; i++)
-		log_warnx("%s", diag.lines[i]);
-	conf_diag_clear(&diag);
-	return cf;
-}
-
 static void
 catch_signals(void)
 {
@@ -148,7 +136,7 @@ cli_send(int argc, char **argv, const struct cli_global *g)
 		return rc;
 	if (a.syslog)
 		log_init(LOG_SINK_SYSLOG, g->debug);
-	if ((cf = load_conf(g->conf_path)) == NULL)
+	if ((cf = conf_load_logged(g->conf_path)) == NULL)
 		return EX_CONFIG;
 	if ((s = store_open(cf->database, STORE_OPEN,
 	    cf->limits.busy_timeout)) == NULL) {

@@ -1954,6 +1954,18 @@ conf_free(struct conf *c)
 	g_free(c);
 }
 
+struct conf *
+conf_load_logged(const char *path)
+{
+	struct conf_diag diag = { 0 };
+	struct conf *cf = conf_load(path, &diag);
+
+	for (size_t i = 0; i < diag.n; i++)
+		log_warnx("%s", diag.lines[i]);
+	conf_diag_clear(&diag);
+	return cf;
+}
+
 void
 conf_diag_clear(struct conf_diag *diag)
 {

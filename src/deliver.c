@@ -79,18 +79,6 @@ parse_args(int argc, char **argv, struct deliver_args *a)
 	return -1;
 }
 
-static struct conf *
-load_conf(const char *path)
-{
-	struct conf_diag diag = { 0 };
-	struct conf *cf = conf_load(path, &diag);
-
-	for (size_t i = 0; i < diag.n; i++)
-		log_warnx("deliver: %s", diag.lines[i]);
-	conf_diag_clear(&diag);
-	return cf;
-}
-
 /* The one line the MTA shows, and the log line. */
 static int
 answer(const struct ingest_result *res, const struct deliver_args *a)
@@ -124,7 +112,7 @@ run(const struct cli_global *g, struct deliver_args *a, const char *raw,
 	struct conf *cf;
 	int rc = EX_TEMPFAIL;
 
-	if ((cf = load_conf(g->conf_path)) == NULL) {
+	if ((cf = conf_load_logged(g->conf_path)) == NULL) {
 		fprintf(stderr, "postdesk: configuration error, see the mail "
 		    "log\n");
 		return EX_TEMPFAIL;

@@ -281,7 +281,7 @@ verified(struct job *j, struct respond_ctx *c)
 			r = run_command(j, &l.v[i]);
 	sent = sent_texts(j, c->ticket);
 	text = quote_new_text(l.body, (const char *const *)sent->pdata,
-	    sent->len, false);
+	    sent->len, j->ing->conf->cut_signature);
 	if (r == 0 && (j->m->flags & MSG_F_INTERNAL))
 		r = tell_agents(j, c, text, "note", true);
 	else if (r == 0 && *g_strstrip(text) != '\0')
@@ -317,6 +317,21 @@ unverified(struct job *j, struct respond_ctx *c)
 	return r;
 }
 
+/* The customer's new text, quoted history trimmed, to the agents. */
+static int
+notify_customer_mail(struct job *j, struct respond_ctx *c)
+{
+	GPtrArray *sent = sent_texts(j, c->ticket);
+	char *text = quote_new_text(j->m->body_text,
+	    (const char *const *)sent->pdata, sent->len,
+	    j->ing->conf->cut_signature);
+	int r = tell_agents(j, c, text, "notify", false);
+
+	g_free(text);
+	g_ptr_array_free(sent, TRUE);
+	return r;
+}
+
 int
 ingest_agent_after(struct job *j, struct respond_ctx *c)
 {
@@ -326,7 +341,7 @@ ingest_agent_after(struct job *j, struct respond_ctx *c)
 	case AGENT_NOT_AGENT:
 		if (j->auto_why != NULL || j->th.evidence == EVIDENCE_BOUNCE)
 			return 0;
-		return tell_agents(j, c, NULL, "notify", false);
+		return notify_customer_mail(j, c);
 	case AGENT_AUTOMATIC:
 		return store_event_add(j->ing->store, c->ticket,
 		    j->res->message, "system", "automatic agent mail", NULL,

@@ -126,14 +126,7 @@ parse_job(struct job *j, unsigned attempts)
 	const struct conf *cf = j->ing->conf;
 	struct parse_opts po;
 
-	parse_opts_default(&po);
-	po.max_size = cf->limits.message_size;
-	po.max_header_bytes = cf->limits.header_size;
-	po.max_depth = cf->limits.mime_depth;
-	po.max_parts = cf->limits.parts;
-	po.charsets = (const char *const *)(j->th.queue != NULL &&
-	    j->th.queue->charsets != NULL && j->th.queue->charsets[0] != NULL ?
-	    j->th.queue->charsets : cf->charsets);
+	parse_opts_from_conf(&po, cf, j->th.queue);
 	po.keep_part_data = true;
 	if (cf->limits.attempts > 0 && attempts > cf->limits.attempts) {
 		/* It failed every time: keep it raw rather than retry. */

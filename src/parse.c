@@ -5,6 +5,7 @@
 #include <gmime/gmime.h>
 
 #include "charset.h"
+#include "conf.h"
 #include "digest.h"
 #include "html.h"
 #include "parse.h"
@@ -21,6 +22,19 @@ parse_opts_default(struct parse_opts *o)
 		.max_depth = 20,
 		.max_parts = 500,
 	};
+}
+
+void
+parse_opts_from_conf(struct parse_opts *po, const struct conf *cf,
+    const struct conf_queue *q)
+{
+	parse_opts_default(po);
+	po->max_size = cf->limits.message_size;
+	po->max_header_bytes = cf->limits.header_size;
+	po->max_depth = cf->limits.mime_depth;
+	po->max_parts = cf->limits.parts;
+	po->charsets = (const char *const *)(q != NULL && q->charsets != NULL &&
+	    q->charsets[0] != NULL ? q->charsets : cf->charsets);
 }
 
 void
