@@ -118,10 +118,8 @@ $(BUILD)/parse-bench: bench/parse-bench.c $(CORE_OBJS) | $(BUILD)
 $(BUILD)/sieve-bench: bench/sieve-bench.c $(CORE_OBJS) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJS) $(LEAN_LIBS)
 
-bench: all $(BUILD)/parse-bench
+bench: all $(BUILD)/parse-bench $(BUILD)/sieve-bench
 	@BUILD=$(BUILD) sh bench/run.sh
-	@echo
-	@BUILD=$(BUILD) sh bench/send.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
