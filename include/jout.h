@@ -28,6 +28,8 @@ void		 jout_push(struct jout *a, struct jout *v);
 /* Indented text ending in a newline; the caller frees it with g_free(). */
 char		*jout_dump(const struct jout *);
 void		 jout_free(struct jout *);
+/* One more owner of v (to attach one value twice). */
+struct jout	*jout_ref(struct jout *v);
 /* The same text written to fp without building it in memory first;
  * 0 / -1. */
 int		 jout_print(const struct jout *, FILE *fp);

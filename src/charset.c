@@ -760,7 +760,10 @@ charset_to_utf8(const char *in, size_t len, const char *declared,
 		r |= CHARSET_R_LOSSY;
 	if (result != NULL)
 		*result |= r;
-	return g_string_free(out, FALSE);
+	/* Give back the head-room reserved for the conversion: on a 50 MB
+	 * body it is 25 MB that would otherwise live as long as the text. */
+	len = out->len;
+	return g_realloc(g_string_free(out, FALSE), len + 1);
 }
 
 /* uchardet has no version call; the build may pass one. */

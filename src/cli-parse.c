@@ -93,9 +93,9 @@ flags_json(unsigned flags)
 /* body_new: the new text as a relay would send it; without a database
  * there is no sent text to compare with. */
 static struct jout *
-msg_json(const struct msg *m, bool cut_signature)
+msg_json(struct msg *m, bool cut_signature)
 {
-	struct jout *o = jout_obj(), *refs = jout_arr();
+	struct jout *o = jout_obj(), *refs = jout_arr(), *body;
 	char *new_text;
 
 	jout_set(o, "message_id", jout_str(m->message_id));
@@ -109,11 +109,21 @@ msg_json(const struct msg *m, bool cut_signature)
 	for (size_t i = 0; i < m->references.n; i++)
 		jout_push(refs, jout_str(m->references.v[i]));
 	jout_set(o, "references", refs);
-	jout_set(o, "body_text", jout_str(m->body_text));
+	/* A big body exists at most three times at once: the parsed text,
+	 * its new part, and the copy jansson holds. */
+	new_text = quote_new_text(m->body_text, NULL, 0, cut_signature);
+	if (strcmp(new_text, m->body_text) == 0) {
+		g_free(new_text);
+		new_text = NULL;
+	}
+	body = jout_str(m->body_text);
+	jout_set(o, "body_text", body);
+	g_free(m->body_text);
+	m->body_text = g_strdup("");
 	if (m->has_html)
 		jout_set(o, "body_html", jout_str(m->body_html));
-	new_text = quote_new_text(m->body_text, NULL, 0, cut_signature);
-	jout_set(o, "body_new", jout_str(new_text));
+	jout_set(o, "body_new", new_text != NULL ? jout_str(new_text) :
+	    jout_ref(body));
 	g_free(new_text);
 	jout_set(o, "attachments", parts_json(m));
 	jout_set(o, "auto_submitted", jout_str(msg_header(m,

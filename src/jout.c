@@ -98,6 +98,12 @@ jout_print(const struct jout *j, FILE *fp)
 	return fputc('\n', fp) == EOF ? -1 : 0;
 }
 
+struct jout *
+jout_ref(struct jout *j)
+{
+	return W(json_incref(J(j)));
+}
+
 void
 jout_free(struct jout *j)
 {

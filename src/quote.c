@@ -497,6 +497,32 @@ split_lines(const char *s, size_t *n)
 	return lines;
 }
 
+/* split_lines() over a buffer of our own: the lines point into it, so
+ * a big body costs one copy, not one allocation per line. */
+static char **
+split_in_place(char *buf, size_t *n)
+{
+	size_t cap = 16, i = 0;
+	char **lines = g_new(char *, cap), *p = buf, *nl;
+
+	for (;;) {
+		if (i + 2 > cap)
+			lines = g_renew(char *, lines, cap *= 2);
+		lines[i++] = p;
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		*nl = '\0';
+		if (nl > p && nl[-1] == '\r')
+			nl[-1] = '\0';
+		p = nl + 1;
+	}
+	if ((nl = strchr(lines[i - 1], '\0')) > lines[i - 1] && nl[-1] == '\r')
+		nl[-1] = '\0';
+	lines[i] = NULL;
+	*n = i;
+	return lines;
+}
+
 static char **
 normalise_sent(const char *const *sent, size_t nsent)
 {
@@ -645,24 +671,61 @@ new_range(const struct text *t, size_t *start, size_t *end)
 	*end = cut(t, a, t->n, strong);
 }
 
+/*
+ * Lines a..e of the text, each ending in a newline.  When buf is a
+ * plain copy of body the bytes are taken from body after buf is freed,
+ * so that a big mail is not held three times at once.
+ */
+static char *
+join_range(struct text *t, size_t a, size_t e, const char *body, char *buf,
+    bool copy)
+{
+	size_t k = e > a ? e - a : 0, total = 0;
+	size_t *off = g_new(size_t, k + 1), *len = g_new(size_t, k + 1);
+	char *out;
+
+	for (size_t i = 0; i < k; i++) {
+		off[i] = (size_t)(t->lines[a + i] - buf);
+		len[i] = strlen(t->lines[a + i]);
+		total += len[i] + 1;
+	}
+	if (copy) {
+		g_free(t->lines);
+		t->lines = NULL;
+		g_free(buf);
+		buf = NULL;
+	}
+	/* Exactly sized: a GString would round a 50 MB text up to 64 MB. */
+	out = g_malloc(total + 1);
+	for (size_t i = 0, o = 0; i < k; i++) {
+		memcpy(out + o, (copy ? body : t->lines[a + i] - off[i]) +
+		    off[i], len[i]);
+		o += len[i];
+		out[o++] = '\n';
+	}
+	out[total] = '\0';
+	g_free(off);
+	g_free(len);
+	g_free(t->lines);
+	g_free(buf);
+	return out;
+}
+
 char *
 quote_new_text(const char *body, const char *const *sent, size_t nsent,
     bool cut_signature)
 {
-	char *valid = g_utf8_make_valid(body, -1);
+	size_t len = strlen(body), a, e;
+	bool copy = g_utf8_validate(body, (gssize)len, NULL);
+	char *buf = copy ? g_strndup(body, len) :
+	    g_utf8_make_valid(body, (gssize)len);
 	struct text t = { .cut_signature = cut_signature };
-	GString *out = g_string_new(NULL);
-	size_t a, e;
+	char *out;
 
-	t.lines = split_lines(valid, &t.n);
+	t.lines = split_in_place(buf, &t.n);
 	t.sent = normalise_sent(sent, nsent);
 	new_range(&t, &a, &e);
-	for (size_t i = a; i < e; i++) {
-		g_string_append(out, t.lines[i]);
-		g_string_append_c(out, '\n');
-	}
-	g_strfreev(t.lines);
 	g_strfreev(t.sent);
-	g_free(valid);
-	return g_string_free(out, FALSE);
+	out = join_range(&t, a, e, body, buf, copy);
+	return out;
 }
