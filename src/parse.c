@@ -280,9 +280,13 @@ b_word(const char *p, const char **cs, size_t *cslen, const char **pl,
 static char *
 merge_b_words(char *s)
 {
-	GString *out = g_string_new(NULL);
+	GString *out;
 	const char *p = s, *cs, *pl, *end, *cs2, *pl2, *end2, *ws;
 	size_t cslen, pllen, cslen2, pllen2;
+
+	if (strstr(s, "?B?") == NULL && strstr(s, "?b?") == NULL)
+		return s;
+	out = g_string_new(NULL);
 
 	while (*p != '\0') {
 		if (!b_word(p, &cs, &cslen, &pl, &pllen, &end)) {
@@ -340,7 +344,9 @@ header_utf8(struct pctx *c, const char *raw)
 static char *
 header_decode(struct pctx *c, const char *utf8)
 {
-	char *d = g_mime_utils_header_decode_text(c->gopts, utf8);
+	/* Most values have no encoded word: nothing for GMime to do. */
+	char *d = strstr(utf8, "=?") == NULL ? g_strdup(utf8) :
+	    g_mime_utils_header_decode_text(c->gopts, utf8);
 
 	if (parse_scrub(d, false))
 		c->m->flags |= MSG_F_CONTROL_CHARS;

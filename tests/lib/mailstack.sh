@@ -160,7 +160,10 @@ ms_ca() {
 
 # --- Dovecot --------------------------------------------------------------
 
-ms_dovecot_pid() { tr -d ' \n' 2>/dev/null <"$MS_DOVECOT/run/master.pid"; }
+ms_dovecot_pid() {
+	[ -f "$MS_DOVECOT/run/master.pid" ] &&
+	    tr -d ' \n' <"$MS_DOVECOT/run/master.pid" || true
+}
 
 ms_dovecot_start() {
 	ms_ca || return 1
@@ -357,7 +360,8 @@ ms_pipe_env() {
 }
 
 ms_postfix_pid() {
-	tr -d ' \n' 2>/dev/null <"$MS_POSTFIX/queue/pid/master.pid"
+	[ -f "$MS_POSTFIX/queue/pid/master.pid" ] &&
+	    tr -d ' \n' <"$MS_POSTFIX/queue/pid/master.pid" || true
 }
 
 ms_postfix() { /usr/sbin/postfix -c "$MS_POSTFIX/conf" "$@"; }
