@@ -51,7 +51,9 @@ struct ingest	*ingest_new(const struct conf *, struct store *,
 void		 ingest_free(struct ingest *);
 
 /* Count one more attempt at this message; call before ingest_begin
- * (outside any transaction).  -1 when the store failed (transient). */
+ * (outside any transaction).  -1 when the store failed (transient).
+ * ingest_add() of the same buffer (same pointer and length, still
+ * alive) reuses the digest computed here. */
 int		 ingest_note(struct ingest *, const char *raw, size_t len,
 		    unsigned *attempts);
 

@@ -321,11 +321,15 @@ unverified(struct job *j, struct respond_ctx *c)
 static int
 notify_customer_mail(struct job *j, struct respond_ctx *c)
 {
+	if (j->ing->conf->nagents == 0)
+		return 0;
 	GPtrArray *sent = sent_texts(j, c->ticket);
 	char *text = quote_new_text(j->m->body_text,
 	    (const char *const *)sent->pdata, sent->len,
 	    j->ing->conf->cut_signature);
-	int r = tell_agents(j, c, text, "notify", false);
+	int r;
+
+	r = tell_agents(j, c, text, "notify", false);
 
 	g_free(text);
 	g_ptr_array_free(sent, TRUE);

@@ -22,6 +22,10 @@ struct ingest {
 	const struct token_keys	*keys;
 	struct respond		*respond;
 	struct filter_set	*filters;	/* loaded on first use */
+	const char		*noted_raw;	/* ingest_note()'s message, */
+	size_t			 noted_len;	/* so that ingest_add() need */
+	char			 noted_digest[DIGEST_HEX_LEN + 1]; /* not hash
+						   it again */
 	bool			 filters_tried;
 };
 

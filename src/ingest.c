@@ -81,10 +81,10 @@ int
 ingest_note(struct ingest *ing, const char *raw, size_t len,
     unsigned *attempts)
 {
-	char digest[DIGEST_HEX_LEN + 1];
-
-	digest_message(raw, len, digest);
-	return store_attempt_note(ing->store, digest, attempts);
+	digest_message(raw, len, ing->noted_digest);
+	ing->noted_raw = raw;
+	ing->noted_len = len;
+	return store_attempt_note(ing->store, ing->noted_digest, attempts);
 }
 
 int
@@ -721,7 +721,10 @@ ingest_add(struct ingest *ing, const struct ingest_env *env, const char *raw,
 	*res = (struct ingest_result){ 0 };
 	if (too_large(ing, len, res))
 		return 0;
-	digest_message(raw, len, j.digest);
+	if (raw == ing->noted_raw && len == ing->noted_len)
+		memcpy(j.digest, ing->noted_digest, sizeof(j.digest));
+	else
+		digest_message(raw, len, j.digest);
 	j.events = g_ptr_array_new_with_free_func(pending_free);
 	sieve_result_init(&j.sr);
 	if (run_job(&j, attempts) == -1) {

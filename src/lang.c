@@ -16,13 +16,17 @@ offered(const struct conf_queue *q, const char *lang)
 	return false;
 }
 
+/* The start of a text says what language it is in. */
+#define GUESS_CHARS	4096
+
 const char *
 lang_guess(const char *text)
 {
-	size_t cyr = 0, latin = 0;
+	size_t cyr = 0, latin = 0, seen = 0;
 	bool russian = false;
 
-	for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+	for (const char *p = text; *p != '\0' && seen++ < GUESS_CHARS;
+	    p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
 
 		if (c >= 0x0400 && c <= 0x04ff) {
@@ -72,8 +76,8 @@ lang_pick(const struct conf_queue *q, const struct msg *m)
 	if ((l = from_content_language(q, msg_header(m, "Content-Language")))
 	    != NULL)
 		return l;
-	l = lang_guess(m->subject[0] != '\0' && lang_guess(m->body_text) ==
-	    NULL ? m->subject : m->body_text);
+	if ((l = lang_guess(m->body_text)) == NULL)
+		l = lang_guess(m->subject);
 	if (l != NULL && offered(q, l))
 		return l;
 	return q->language;

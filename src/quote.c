@@ -218,13 +218,23 @@ attribution_text(const char *low)
 	    has_time(low);
 }
 
+/* Does the line end in ':' (before trailing space)?  Every attribution
+ * does; checking first spares lower-casing every line of a long mail. */
+static bool
+ends_in_colon(const char *line)
+{
+	size_t n = rtrim_len(line, strlen(line));
+
+	return n > 0 && line[n - 1] == ':';
+}
+
 static bool
 attribution(const char *line)
 {
 	char *low;
 	bool yes;
 
-	if (quoted(line) || strlen(line) > ATTR_MAX)
+	if (quoted(line) || strlen(line) > ATTR_MAX || !ends_in_colon(line))
 		return false;
 	low = lower(line);
 	yes = attribution_text(low + strspn(low, "-"));
@@ -253,6 +263,7 @@ wrapped_attribution(const char *first, const char *second)
 	bool yes;
 
 	if (blank(first) || quoted(first) || quoted(second) ||
+	    !ends_in_colon(second) || strchr(first, ':') == NULL ||
 	    strlen(first) > ATTR_MAX / 2 || attribution(first))
 		return false;
 	low = lower(first);
