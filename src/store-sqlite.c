@@ -421,6 +421,7 @@ struct store {
 	char		*path;
 	int64_t		 now;		/* POSTDESK_NOW; 0 = the clock */
 	int		 last_rc;	/* of the last failure */
+	bool		 created;	/* opened with STORE_CREATE */
 	sqlite3_stmt	*st[ST_COUNT];	/* prepared on first use */
 };
 
@@ -839,6 +840,7 @@ store_open(const char *path, enum store_open_mode mode, int64_t busy_ms)
 		return NULL;
 	s = g_new0(struct store, 1);
 	s->path = g_strdup(path);
+	s->created = mode == STORE_CREATE;
 	read_now(s);
 	if (open_db(s, mode) == -1 || set_pragmas(s, busy_ms) == -1 ||
 	    migrate(s) == -1) {
@@ -857,6 +859,17 @@ store_close(struct store *s)
 		return;
 	for (size_t i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	/*
+	 * The process that created the database (postdesk init, maybe as
+	 * root) leaves no -wal/-shm files behind: they would belong to it,
+	 * and the delivery user could not open the database.
+	 */
+	if (s->db != NULL && s->created) {
+		sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+		    &(int){ 0 });
+		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0,
+		    NULL);
+	}
 	if (s->db != NULL && (rc = sqlite3_close(s->db)) != SQLITE_OK)
 		log_warnx("store: %s: close: %s", s->path, sqlite3_errstr(rc));
 	g_free(s->path);
