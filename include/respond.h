@@ -62,6 +62,8 @@ struct respond_mail {
 	const char		*agent_name;	/* {{agent.name}} */
 	const char		*in_reply_to;	/* NULL: the message's id */
 	bool			 with_parts;	/* attach the message's parts */
+	bool			 internal;	/* among agents: a reply to it
+						   must stay a note */
 };
 int		 respond_mail(struct respond *, const struct respond_ctx *,
 		    const struct respond_mail *);

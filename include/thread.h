@@ -49,6 +49,7 @@ struct thread_out {
 	bool			 comment;	/* to a comment address */
 	bool			 unknown_rcpt;	/* no rcpt is ours */
 	char			 token[TOKEN_LEN + 1]; /* the valid token */
+	int64_t			 token_ticket;	/* its ticket, before merges */
 	enum token_purpose	 purpose;	/* and its purpose */
 	char			 why[160];	/* for the audit trail */
 };

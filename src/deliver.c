@@ -69,12 +69,12 @@ parse_args(int argc, char **argv, struct deliver_args *a)
 			return EX_OK;
 		default:
 			fputs(usage_text, stderr);
-			return EX_USAGE;
+			return EX_TEMPFAIL;	/* 64 would bounce the mail */
 		}
 	}
 	if (optind != argc) {
 		fputs(usage_text, stderr);
-		return EX_USAGE;
+		return EX_TEMPFAIL;
 	}
 	return -1;
 }

@@ -27,8 +27,8 @@ token_of_agent(struct job *j)
 	if (j->th.evidence != EVIDENCE_TOKEN)
 		return;
 	for (size_t i = 0; i < cf->nagents; i++) {
-		if (token_check(j->ing->keys, j->th.purpose, j->th.ticket,
-		    cf->agents[i].address, j->th.token)) {
+		if (token_check(j->ing->keys, j->th.purpose,
+		    j->th.token_ticket, cf->agents[i].address, j->th.token)) {
 			j->verdict = AGENT_UNVERIFIED;
 			j->agent = &cf->agents[i];
 			return;
@@ -42,9 +42,10 @@ ingest_agent_identify(struct job *j)
 	bool tok = false;
 	struct agentcmd_list l = { 0 };
 
-	if (j->th.evidence == EVIDENCE_TOKEN && j->th.ticket != 0)
-		tok = token_check(j->ing->keys, j->th.purpose, j->th.ticket,
-		    j->m->from.address, j->th.token);
+	/* The token was made for the ticket before any merge. */
+	if (j->th.evidence == EVIDENCE_TOKEN && j->th.token_ticket != 0)
+		tok = token_check(j->ing->keys, j->th.purpose,
+		    j->th.token_ticket, j->m->from.address, j->th.token);
 	j->verdict = agent_identify_env(j->ing->conf, j->m, j->env->sender,
 	    &j->agent, tok);
 	if (j->verdict == AGENT_NOT_AGENT)
@@ -53,6 +54,9 @@ ingest_agent_identify(struct job *j)
 	case AGENT_NOT_AGENT:
 		return;
 	case AGENT_UNVERIFIED:
+		/* Whatever evidence it carried grants nothing: no watchers,
+		 * no reopening. */
+		j->th.strong = false;
 		j->m->flags |= MSG_F_UNVERIFIED_AGENT | MSG_F_INTERNAL;
 		return;
 	case AGENT_AUTOMATIC:
@@ -61,7 +65,14 @@ ingest_agent_identify(struct job *j)
 	default:
 		break;
 	}
-	agentcmd_parse(j->m->body_text, &l);
+	/*
+	 * A mistyped command ("#coment", "#comment with text") may have
+	 * meant to keep the mail internal: when in doubt it stays with the
+	 * agents, and the author hears what was wrong.
+	 */
+	if (agentcmd_parse(j->m->body_text, &l) == -1 ||
+	    agentcmd_check(&l, j->ing->conf, j->agent) == -1)
+		j->m->flags |= MSG_F_INTERNAL;
 	for (size_t i = 0; i < l.n; i++)
 		if (l.v[i].kind == AGENTCMD_COMMENT)
 			j->m->flags |= MSG_F_INTERNAL;
@@ -112,7 +123,8 @@ tell_agents(struct job *j, struct respond_ctx *c, const char *body,
 		    .name = "notify-agent", .to = &(struct msg_addr){
 		    .name = a->name, .address = a->address }, .from_name = from,
 		    .auto_submitted = "auto-generated", .what = what,
-		    .body = body, .with_parts = true });
+		    .body = body, .with_parts = true,
+		    .internal = strcmp(what, "notify") != 0 });
 	}
 	store_ticket_clear(&t);
 	g_free(from);

@@ -540,6 +540,12 @@ apply_action(struct job *j, struct respond_ctx *c,
 		j->noack = true;
 		return 0;
 	case SIEVE_ACT_REPLY:
+		/* A reply carries our strong Message-ID: only to the sender
+		 * of a new ticket or of mail with strong evidence. */
+		if (!j->res->new_ticket && !j->th.strong)
+			return store_event_add(j->ing->store, c->ticket,
+			    j->res->message, "system", "reply suppressed", NULL,
+			    NULL, "weak evidence for this ticket");
 		return respond_auto_reply(j->ing->respond, c, a->arg, "reply");
 	case SIEVE_ACT_NOTIFY:
 		return respond_template(j->ing->respond, c, "notify-agent",

@@ -5,15 +5,17 @@
 
 #include "lang.h"
 
-static bool
+/* The queue's own spelling of lang when it offers it, else NULL. */
+static const char *
 offered(const struct conf_queue *q, const char *lang)
 {
 	if (q->languages == NULL)
-		return g_ascii_strcasecmp(q->language, lang) == 0;
+		return g_ascii_strcasecmp(q->language, lang) == 0 ?
+		    q->language : NULL;
 	for (char **l = q->languages; *l != NULL; l++)
 		if (g_ascii_strcasecmp(*l, lang) == 0)
-			return true;
-	return false;
+			return *l;
+	return NULL;
 }
 
 /* The start of a text says what language it is in. */
@@ -59,8 +61,7 @@ from_content_language(const struct conf_queue *q, const char *v)
 			continue;
 		memcpy(tag, t, n);
 		tag[n] = '\0';
-		if (offered(q, tag))
-			found = tag;
+		found = offered(q, tag);
 	}
 	g_strfreev(tags);
 	return found;
@@ -78,7 +79,7 @@ lang_pick(const struct conf_queue *q, const struct msg *m)
 		return l;
 	if ((l = lang_guess(m->body_text)) == NULL)
 		l = lang_guess(m->subject);
-	if (l != NULL && offered(q, l))
-		return l;
+	if (l != NULL && offered(q, l) != NULL)
+		return offered(q, l);
 	return q->language;
 }

@@ -172,20 +172,34 @@ our_loop(const struct conf *cf, const struct msg *m)
 	return false;
 }
 
-/* Where the answer goes: Reply-To, else From. */
+/*
+ * Where an automatic answer goes: the sender (From), who becomes the
+ * requester.  Never Reply-To: it is not checked against anything, and
+ * would make every acknowledgement a free relay of a stranger's text to
+ * any address, carrying one of our strong Message-IDs.
+ */
 static const struct msg_addr *
 answer_to(const struct msg *m)
 {
-	if (m->reply_to.n > 0 && strchr(m->reply_to.v[0].address, '@'))
-		return &m->reply_to.v[0];
 	return &m->from;
+}
+
+/* The rate limit's key for an address: one key however it is cased. */
+static char *
+rate_key(const char *address)
+{
+	char *low = g_utf8_strdown(address, -1);
+	char *key = g_strdup_printf("addr:%s", low);
+
+	g_free(low);
+	return key;
 }
 
 static const char *
 rate_limited(struct respond *r, const char *to)
 {
 	int64_t now = store_now(r->store), n = 0;
-	char *key = g_strdup_printf("addr:%s", to);
+	char *key = rate_key(to);
 	const char *why = NULL;
 
 	if (store_rate_count(r->store, key, now - DAY, &n) == 0 &&
@@ -342,6 +356,7 @@ struct outmail {
 	const char		*tag;
 	const char		*in_reply_to;	/* NULL: the message's id */
 	bool			 with_parts;	/* the message's attachments */
+	bool			 internal;	/* Reply-To: the comment address */
 };
 
 static int
@@ -358,7 +373,7 @@ store_out(struct respond *r, const struct outmail *o, const char *id,
 		.date = store_now(r->store), .threaded_by = "ours",
 		.envelope_from = bounce, .raw = raw, .raw_len = len,
 	};
-	char *key = g_strdup_printf("addr:%s", o->to->address);
+	char *key = rate_key(o->to->address);
 	int ret = -1;
 
 	digest_bytes(raw, len, digest);
@@ -386,8 +401,19 @@ queue_mail(struct respond *r, const struct outmail *o)
 
 	nonce(n);
 	id = token_message_id(r->keys, c->ticket, n, r->conf->hostname);
-	token_make(r->keys, TOKEN_REPLY, c->ticket, o->to->address, tok);
-	reply = token_address(q->address, c->ticket, tok);
+	/* An answer to an agents' note must stay a note: it goes to the
+	 * comment address, or, without one, to no token at all (an
+	 * unproven agent mail is never relayed). */
+	reply = NULL;
+	if (!o->internal) {
+		token_make(r->keys, TOKEN_REPLY, c->ticket, o->to->address,
+		    tok);
+		reply = token_address(q->address, c->ticket, tok);
+	} else if (*q->comment_address != '\0') {
+		token_make(r->keys, TOKEN_COMMENT, c->ticket, o->to->address,
+		    tok);
+		reply = token_address(q->comment_address, c->ticket, tok);
+	}
 	token_make(r->keys, TOKEN_BOUNCE, c->ticket, o->to->address, tok);
 	local = g_strdup_printf("bounce+t%" PRId64 ".%s", c->ticket, tok);
 	char *bounce = domain_address(local, q->address);
@@ -443,7 +469,8 @@ respond_mail(struct respond *r, const struct respond_ctx *c,
 	ret = queue_mail(r, &(struct outmail){ .c = c, .to = rm->to,
 	    .from_name = rm->from_name != NULL ? rm->from_name : c->queue->tag,
 	    .out = &out, .auto_submitted = rm->auto_submitted, .tag = v.tag,
-	    .in_reply_to = rm->in_reply_to, .with_parts = rm->with_parts });
+	    .in_reply_to = rm->in_reply_to, .with_parts = rm->with_parts,
+	    .internal = rm->internal });
 	tmpl_out_clear(&out);
 	if (ret == 0)
 		ret = store_event_add(r->store, c->ticket, c->message, "system",

@@ -133,11 +133,14 @@ by_token_one(struct store *s, const struct thread_in *in, const char *addr,
 		goto out;
 	if ((r = token_valid(s, in, p, ticket, tok)) != 1)
 		goto out;
+	out->token_ticket = ticket;
 	if ((r = follow_merges(s, &ticket)) != 1)
 		goto out;
 	out->ticket = ticket;
 	out->strong = true;
-	out->comment = comment;
+	/* Mail to the comment address stays a comment, whatever other
+	 * address it also went to. */
+	out->comment = out->comment || comment;
 	out->purpose = p;
 	memcpy(out->token, tok, sizeof(out->token));
 	out->evidence = p == TOKEN_BOUNCE ? EVIDENCE_BOUNCE : EVIDENCE_TOKEN;
@@ -265,12 +268,12 @@ pick_queue(const struct thread_in *in, GPtrArray *cand,
 		const struct conf_queue *q = conf_queue_by_address(cf,
 		    g_ptr_array_index(cand, i), &comment);
 
-		if (q != NULL) {
+		if (q != NULL && out->queue == NULL)
 			out->queue = q;
-			out->comment = out->comment || comment;
-			return;
-		}
+		out->comment = out->comment || (q != NULL && comment);
 	}
+	if (out->queue != NULL)
+		return;
 	/* Mail relayed to us under an address we don't know. */
 	out->unknown_rcpt = in->rcpts != NULL && in->nrcpts > 0;
 	for (guint i = 0; i < cand->len && out->unknown_rcpt; i++)

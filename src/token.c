@@ -270,6 +270,9 @@ token_address_parse(const char *addr, char **base, int64_t *ticket,
 	if ((dot = memchr(plus, '.', (size_t)(at - plus))) == NULL ||
 	    !is_token(dot + 1, (size_t)(at - dot - 1)))
 		return false;
+	/* Only the canonical form: "t12", never "t012" or "t+12". */
+	if (!g_ascii_isdigit(plus[2]) || plus[2] == '0')
+		return false;
 	errno = 0;
 	*ticket = g_ascii_strtoll(plus + 2, &end, 10);
 	if (end != dot || end == plus + 2 || errno != 0 || *ticket <= 0)
