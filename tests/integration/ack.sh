@@ -140,4 +140,9 @@ t_is "$(grep -ci '^subject:' "$D/inj.eml")" 1 "injection: exactly one Subject he
 t_is "$(grep -ci '^bcc:' "$D/inj.eml")" 0 "injection: no Bcc header"
 t_is "$(sql "select count(*) from outbox where ticket=$I")" 1 "injection: one recipient only"
 t_is "$(sql "select rcpt from outbox where ticket=$I")" mallory@evil.example "injection: the sender, nobody else"
+# An acknowledgement never goes to Reply-To (a free relay to anyone).
+send mia@customer.example 'Mia <mia@customer.example>' 'Question' 'Reply-To: "Cheap meds" <victim@victim.example>'
+t_is "$(sql "select rcpt from outbox where ticket=$(ticket_of $n)")" mia@customer.example \
+    "acknowledgement to From, not to Reply-To"
+
 t_done

@@ -190,4 +190,25 @@ r1=$(relays)
 printf 'From: Peter Petrov <peter@partner.example>\nTo: support@support.example.test\nSubject: Re: [Support #%s] Printer\nMessage-ID: <pp.%d@partner.example>\nIn-Reply-To: <%s>\nAuthentication-Results: mx.support.example.test; dkim=pass header.d=partner.example; dmarc=pass header.from=partner.example\n\nPeter here: the new driver is out.\n' "$T" $$ "$ROOT" |
     deliver peter@partner.example support@support.example.test
 t_ok "trusted DKIM/DMARC pass for an opted-in domain: relayed" test "$(relays)" -gt "$r1"
+# 7. Regressions from review: none of these may reach the customer.
+r2=$(relays)
+printf 'From: maria@support.example.test\nTo: %s\nSubject: Re: x\nMessage-ID: <typo.%d@support.example.test>\n\n#coment\nRefund denied, do not tell her yet.\n' "$RT" $$ |
+    deliver maria@support.example.test "$RT"
+t_is "$(relays)" "$r2" "a mistyped #comment is not relayed"
+t_is "$(sql "select flags & 131072 from messages where message_id like 'typo.%'")" 131072 \
+    "a mistyped #comment stays internal"
+printf 'From: maria@support.example.test\nTo: support-comment@support.example.test\nCc: %s\nSubject: note\nMessage-ID: <two.%d@support.example.test>\n\nInternal only.\n' "$RT" $$ >"$D/two.eml"
+"$POSTDESK_DELIVER" -c "$CONF" deliver -f maria@support.example.test \
+    -r support-comment@support.example.test -r "$RT" <"$D/two.eml" 2>>"$D/err"
+t_is "$(relays)" "$r2" "mail to the comment address and a reply token: not relayed"
+t_like "$(sql "select cast(raw as text) from outbox where rcpt='peter@partner.example' and cast(raw as text) like '%do not tell her%'")" \
+    "*Reply-To: support-comment+t$T.*" "a note's notification answers to the comment address"
+sql "update tickets set status='resolved', resolved_at=strftime('%s','now') where number=$T"
+printf 'From: Eve <eve@attacker.example>\nTo: %s\nCc: spy@attacker.example\nSubject: Re: x\nMessage-ID: <leak.%d@attacker.example>\n\nHello.\n' "$RT" $$ |
+    deliver eve@attacker.example "$RT"
+t_is "$(sql "select status from tickets where number=$T")" resolved \
+    "a leaked agent token under another From does not reopen"
+t_not "a leaked agent token under another From adds no watcher" \
+    test "$(sql "select count(*) from participants where address='spy@attacker.example'")" -gt 0
+
 t_done
