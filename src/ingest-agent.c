@@ -172,6 +172,26 @@ set(struct job *j, const char *field, const char *value)
 	return cmd_event(j, field, NULL, value);
 }
 
+/* The people of a merged ticket follow it: later answers on the target
+ * reach them too. */
+static int
+move_participants(struct job *j, int64_t into)
+{
+	struct store_participant *pv = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = store_participants(j->ing->store, j->res->ticket, &pv, &n)) ==
+	    -1)
+		return -1;
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = store_participant_add(j->ing->store, into, pv[i].address,
+		    pv[i].name, pv[i].role == ROLE_REQUESTER ? ROLE_WATCHER :
+		    pv[i].role);
+	store_participants_free(pv, n);
+	return r;
+}
+
 static int
 run_command(struct job *j, const struct agentcmd *cmd)
 {
@@ -206,6 +226,8 @@ run_command(struct job *j, const struct agentcmd *cmd)
 		if (into == j->res->ticket || store_ticket_get(s, into, &t) != 1)
 			return cmd_event(j, "merge refused", NULL, cmd->arg);
 		store_ticket_clear(&t);
+		if (move_participants(j, into) == -1)
+			return -1;
 		return set(j, "merged_into", cmd->arg);
 	case AGENTCMD_COMMENT:
 		return 0;

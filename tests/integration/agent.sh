@@ -211,4 +211,14 @@ t_is "$(sql "select status from tickets where number=$T")" resolved \
 t_not "a leaked agent token under another From adds no watcher" \
     test "$(sql "select count(*) from participants where address='spy@attacker.example'")" -gt 0
 
+# 8. #merge: the merged ticket's people follow it to the target.
+printf 'From: Bob <bob@customer.example>\nTo: support@support.example.test\nSubject: Same printer\nMessage-ID: <bob.%d@customer.example>\n\nMine too.\n' $$ |
+    deliver bob@customer.example support@support.example.test
+B=$(sql "select ticket from messages where message_id like 'bob.%'")
+printf 'From: maria@support.example.test\nTo: %s\nSubject: Re: x\nMessage-ID: <merge.%d@support.example.test>\n\n#merge %s\n' "$RT" $$ "$B" |
+    deliver maria@support.example.test "$RT"
+t_is "$(sql "select merged_into from tickets where number=$T")" "$B" "#merge ran"
+t_is "$(sql "select count(*) from participants where ticket=$B and address='alice@customer.example'")" 1 \
+    "#merge: the merged ticket's requester follows it"
+
 t_done
