@@ -192,6 +192,9 @@ int		 conf_imap_from_url(struct conf_imap *, const char *url,
 		    char *err, size_t errlen);
 void		 conf_imap_clear(struct conf_imap *);
 
+/* Non-empty, only ASCII letters, digits and the characters in extra. */
+bool		 conf_chars_ok(const char *s, const char *extra);
+
 /* "50M" -> 52428800, "4h" -> 14400; -1 on a bad value. */
 int64_t		 conf_parse_size(const char *);
 int64_t		 conf_parse_duration(const char *);

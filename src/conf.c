@@ -116,8 +116,8 @@ perr(struct parser *p, const char *fmt, ...)
 
 /* Small value checks. */
 
-static bool
-chars_ok(const char *s, const char *extra)
+bool
+conf_chars_ok(const char *s, const char *extra)
 {
 	if (*s == '\0')
 		return false;
@@ -354,7 +354,7 @@ arg_names(struct parser *p, struct args *a, const char *extra)
 			perr(p, "%s: unexpected \"%s\"", a->what, t->text);
 			goto fail;
 		}
-		if (!chars_ok(t->text, extra)) {
+		if (!conf_chars_ok(t->text, extra)) {
 			perr(p, "%s: bad name \"%s\"", a->what, t->text);
 			goto fail;
 		}
@@ -425,7 +425,7 @@ st_hostname(struct parser *p, struct args *a)
 
 	if (s == NULL || !args_done(p, a))
 		return;
-	if (!chars_ok(s, "-.") || *s == '.' || *s == '-') {
+	if (!conf_chars_ok(s, "-.") || *s == '.' || *s == '-') {
 		perr(p, "hostname: bad hostname \"%s\"", s);
 		return;
 	}
@@ -472,7 +472,7 @@ st_trusted_authserv(struct parser *p, struct args *a)
 
 	if (s == NULL || !args_done(p, a))
 		return;
-	if (!chars_ok(s, "-._") || *s == '\0') {
+	if (!conf_chars_ok(s, "-._") || *s == '\0') {
 		perr(p, "trusted-authserv-id: bad name \"%s\"", s);
 		return;
 	}
@@ -482,7 +482,7 @@ st_trusted_authserv(struct parser *p, struct args *a)
 static bool
 domain_ok(const char *d)
 {
-	return chars_ok(d, "-.") && *d != '.' && *d != '-' &&
+	return conf_chars_ok(d, "-.") && *d != '.' && *d != '-' &&
 	    !g_str_has_suffix(d, ".") && strstr(d, "..") == NULL &&
 	    strchr(d, '.') != NULL;
 }
@@ -677,7 +677,7 @@ st_queue(struct parser *p, struct args *a)
 		return;
 	/* A bad or duplicate name still opens the block, so that its
 	 * statements and its "}" are read as the queue's. */
-	if (!chars_ok(name, "-_."))
+	if (!conf_chars_ok(name, "-_."))
 		perr(p, "queue: bad name \"%s\"", name);
 	else if ((old = queue_find(p, name)) != NULL)
 		perr(p, "queue \"%s\": already defined at %s:%u", name,
@@ -772,7 +772,7 @@ q_language(struct parser *p, struct args *a)
 
 	if (s == NULL || !args_done(p, a))
 		return;
-	if (!chars_ok(s, "-_")) {
+	if (!conf_chars_ok(s, "-_")) {
 		perr(p, "language: bad name \"%s\"", s);
 		return;
 	}
@@ -904,7 +904,7 @@ agent_option(struct parser *p, struct args *a, struct conf_agent *ag,
 		replace(&ag->name, g_strdup(v));
 	else if (strcmp(t->text, "queue") == 0)
 		g_ptr_array_add(queues, g_strdup(v));
-	else if (chars_ok(v, "-_."))
+	else if (conf_chars_ok(v, "-_."))
 		replace(&ag->handle, g_strdup(v));
 	else {
 		perr(p, "agent: bad handle \"%s\"", v);
@@ -1393,7 +1393,7 @@ st_imap(struct parser *p, struct args *a)
 
 	if (name == NULL)
 		return;
-	if (!chars_ok(name, "-_.@")) {
+	if (!conf_chars_ok(name, "-_.@")) {
 		perr(p, "imap: bad name \"%s\"", name);
 		return;
 	}

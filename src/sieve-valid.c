@@ -54,20 +54,9 @@ struct cmd_def {
 };
 
 static bool
-chars_ok(const char *s, const char *extra)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!g_ascii_isalnum(*s) && strchr(extra, *s) == NULL)
-			return false;
-	return true;
-}
-
-static bool
 name_ok(const char *s)
 {
-	return chars_ok(s, "-_.");
+	return conf_chars_ok(s, "-_.");
 }
 
 static bool
