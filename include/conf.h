@@ -103,7 +103,10 @@ struct conf_limits {
 	uint64_t	 header_size;	/* default 1M */
 	unsigned	 mime_depth;	/* default 20 */
 	unsigned	 parts;		/* default 500 */
-	unsigned	 attempts;	/* failed deliveries before raw store, 5 */
+	unsigned	 attempts;	/* faulted attempts before raw store, 5 */
+	int64_t		 parse_time;	/* CPU seconds for one message, 30 */
+	uint64_t	 memory;	/* address space of a delivering
+					   process, default 4G */
 	int64_t		 busy_timeout;	/* milliseconds, default 30000 */
 	unsigned	 ack_per_address; /* automatic mails per address and
 					    24 hours, default 5 */

@@ -50,19 +50,31 @@ struct ingest	*ingest_new(const struct conf *, struct store *,
 		    const struct token_keys *);
 void		 ingest_free(struct ingest *);
 
-/* Count one more attempt at this message; call before ingest_begin
- * (outside any transaction).  -1 when the store failed (transient).
+/* One attempt at one message: its number, and how many earlier ones
+ * failed through a fault of the message itself (a crash, the CPU or
+ * memory limit; never a kill or a temporary failure). */
+struct ingest_attempt {
+	unsigned	 number;
+	unsigned	 faults;
+};
+
+/* Start an attempt at this message; call before ingest_begin (outside
+ * any transaction).  -1 when the store failed (transient).  Once
+ * `limit attempts` attempts have faulted, ingest_add() stores the mail
+ * from a raw scan of its header instead of parsing it (parse_raw()).
  * ingest_add() of the same buffer (same pointer and length, still
  * alive) reuses the digest computed here. */
 int		 ingest_note(struct ingest *, const char *raw, size_t len,
-		    unsigned *attempts);
+		    struct ingest_attempt *);
 
 int		 ingest_begin(struct ingest *);
 /* Add one message to the open batch; res is final only after
- * ingest_commit().  -1: the batch must be rolled back (res says why). */
+ * ingest_commit().  -1: the batch must be rolled back (res says why).
+ * The work on it runs under the guard (guard.h) when the front door
+ * set one up. */
 int		 ingest_add(struct ingest *, const struct ingest_env *,
-		    const char *raw, size_t len, unsigned attempts,
-		    struct ingest_result *res);
+		    const char *raw, size_t len,
+		    const struct ingest_attempt *, struct ingest_result *res);
 /* COMMIT; on failure every result in res[0..n) becomes TEMPFAIL. */
 int		 ingest_commit(struct ingest *, struct ingest_result *res,
 		    size_t n);

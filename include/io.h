@@ -15,6 +15,10 @@ char	*io_read_fd(int fd, uint64_t max, size_t *len);
 /* The same for a path; "-" is standard input. */
 char	*io_read_path(const char *path, uint64_t max, size_t *len);
 
+/* The last max bytes (0: all) of the file at path; NULL when it does
+ * not exist (silently) or can't be read (logged). */
+char	*io_read_tail(const char *path, uint64_t max, size_t *len);
+
 /* Write len bytes to path atomically (temp file, fsync, rename) with
  * mode; 0 or -1 (logged). */
 int	 io_write_file(const char *path, const void *data, size_t len,

@@ -43,6 +43,17 @@ void		 parse_init(void);
 struct msg	*parse_message(const char *raw, size_t len,
 		    const struct parse_opts *);
 
+/*
+ * The fallback for a mail the parser failed on (parse-raw.c, no GMime):
+ * Message-ID, In-Reply-To, References, From, To, Cc and Subject from a
+ * plain scan of the header, the raw text (its start) as the body,
+ * flagged MSG_F_UNPARSED.  A mail without a Message-ID gets the same id
+ * as parse_message() gives it.
+ */
+struct msg	*parse_raw(const char *raw, size_t len);
+/* The id for a mail without one: "noid-<digest>@postdesk.invalid". */
+void		 parse_raw_noid(struct msg *, const char *raw, size_t len);
+
 /* Extract a bare address list ("a@b, Name <c@d>") as GMime does. */
 void		 parse_addresses(const char *text, struct msg_addrs *out);
 

@@ -50,13 +50,23 @@ int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
 
 /*
- * Ingest attempts, counted per normalised digest in a short transaction
- * of their own (synchronous=NORMAL: losing a count in a power cut is
- * harmless).  attempt_note increments and returns the new count;
+ * Ingest attempts per normalised digest, written in a short transaction
+ * of their own (synchronous=NORMAL: losing one in a power cut is
+ * harmless).  attempt_start numbers this attempt and marks the message
+ * as at work; when the previous attempt was still at work (killed, or
+ * crashed) and faulted() says that attempt faulted, one more fault is
+ * counted.  Only faults count: a kill leaves no fault behind.
  * attempt_clear runs inside the message's own transaction.
  */
-int		 store_attempt_note(struct store *, const char *digest,
-		    unsigned *count);
+struct store_attempt {
+	bool		(*faulted)(void *arg, const char *digest,
+			    unsigned attempt);
+	void		 *arg;
+	unsigned	 *counted;	/* out: faults counted so far */
+	unsigned	 *attempt;	/* out: this attempt's number */
+};
+int		 store_attempt_start(struct store *, const char *digest,
+		    const struct store_attempt *);
 int		 store_attempt_clear(struct store *, const char *digest);
 
 enum store_ticket_status {

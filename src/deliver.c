@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "guard.h"
 #include "ingest.h"
 #include "io.h"
 #include "log.h"
@@ -24,8 +25,6 @@
  * one line at most (the MTA puts it into the bounce); the details go to
  * syslog.
  */
-
-#define READ_MAX	((uint64_t)1 << 30)
 
 static const char usage_text[] =
     "usage: postdesk [-d] [-c FILE] deliver [-f SENDER] [-r RECIPIENT]... "
@@ -95,9 +94,27 @@ answer(const struct ingest_result *res, const struct deliver_args *a)
 	return res->exit_code;
 }
 
+/*
+ * The message, read up to one byte past `limit message-size` (that byte
+ * says "too large"; the rest is never read), and the guard set up
+ * before it.
+ */
+static char *
+read_message(const struct conf *cf, size_t *len)
+{
+	char *raw;
+
+	if (guard_init(cf->database, (unsigned)cf->limits.parse_time,
+	    cf->limits.memory) == -1)
+		log_warnx("deliver: no guard: a crash counts as a kill");
+	if ((raw = io_read_fd(STDIN_FILENO, cf->limits.message_size,
+	    len)) == NULL)
+		fprintf(stderr, "postdesk: reading the message failed\n");
+	return raw;
+}
+
 static int
-run(const struct cli_global *g, struct deliver_args *a, const char *raw,
-    size_t len)
+run(const struct cli_global *g, struct deliver_args *a)
 {
 	struct ingest_env env = {
 		.sender = a->sender,
@@ -110,6 +127,8 @@ run(const struct cli_global *g, struct deliver_args *a, const char *raw,
 	struct store *s = NULL;
 	struct ingest *ing;
 	struct conf *cf;
+	char *raw = NULL;
+	size_t len;
 	int rc = EX_TEMPFAIL;
 
 	if ((cf = conf_load_logged(g->conf_path)) == NULL) {
@@ -117,6 +136,8 @@ run(const struct cli_global *g, struct deliver_args *a, const char *raw,
 		    "log\n");
 		return EX_TEMPFAIL;
 	}
+	if ((raw = read_message(cf, &len)) == NULL)
+		goto out;
 	if ((keys = token_keys_load(cf->secret)) == NULL ||
 	    (s = store_open(cf->database, STORE_OPEN,
 	    cf->limits.busy_timeout)) == NULL) {
@@ -134,6 +155,7 @@ out:
 	store_close(s);
 	token_keys_free(keys);
 	conf_free(cf);
+	g_free(raw);
 	return rc;
 }
 
@@ -141,23 +163,13 @@ int
 deliver_main(int argc, char **argv, const struct cli_global *g)
 {
 	struct deliver_args a = { .rcpts = g_ptr_array_new() };
-	size_t len;
-	char *raw;
 	int rc;
 
 	log_set_fatal_code(EX_TEMPFAIL);
 	if ((rc = parse_args(argc, argv, &a)) != -1)
 		goto out;
 	log_init(g->debug ? LOG_SINK_STDERR : LOG_SINK_SYSLOG, g->debug);
-	rc = EX_TEMPFAIL;
-	/* Ingest checks the configured size limit; the read itself stops
-	 * at READ_MAX so that a runaway pipe can't eat the memory. */
-	if ((raw = io_read_fd(STDIN_FILENO, READ_MAX, &len)) == NULL) {
-		fprintf(stderr, "postdesk: reading the message failed\n");
-		goto out;
-	}
-	rc = run(g, &a, raw, len);
-	g_free(raw);
+	rc = run(g, &a);
 out:
 	g_ptr_array_free(a.rcpts, TRUE);
 	return rc;

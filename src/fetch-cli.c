@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "fetch.h"
+#include "guard.h"
 #include "ingest.h"
 #include "log.h"
 #include "mailurl.h"
@@ -257,6 +258,9 @@ env_open(struct env *e, const struct conf *cf)
 	    cf->limits.busy_timeout)) == NULL)
 		return -1;
 	e->ing = ingest_new(cf, e->store, e->keys);
+	if (guard_init(cf->database, (unsigned)cf->limits.parse_time,
+	    cf->limits.memory) == -1)
+		log_warnx("fetch: no guard: a crash counts as a kill");
 	return 0;
 }
 

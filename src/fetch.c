@@ -170,7 +170,8 @@ record_state(struct round *r, const struct imap_msg *msgs, size_t n,
  * or n.  That one's reason is logged before the rollback loses it. */
 static size_t
 add_all(struct round *r, const struct imap_msg *msgs, size_t n,
-    const unsigned *attempts, const bool *skip, struct ingest_result *res)
+    const struct ingest_attempt *attempts, const bool *skip,
+    struct ingest_result *res)
 {
 	const struct conf_imap *m = r->a->imap;
 	struct ingest_env env = {
@@ -182,7 +183,7 @@ add_all(struct round *r, const struct imap_msg *msgs, size_t n,
 		if (skip[i])
 			continue;
 		if (ingest_add(r->a->ingest, &env, msgs[i].raw, msgs[i].len,
-		    attempts[i], &res[i]) == -1) {
+		    &attempts[i], &res[i]) == -1) {
 			log_warnx("fetch: %s: uid %" PRId64 ": %s: left for "
 			    "the next round", r->name, msgs[i].uid,
 			    res[i].reason);
@@ -199,7 +200,8 @@ add_all(struct round *r, const struct imap_msg *msgs, size_t n,
  */
 static int
 commit_batch(struct round *r, const struct imap_msg *msgs, size_t n,
-    const unsigned *attempts, bool *skip, struct ingest_result *res)
+    const struct ingest_attempt *attempts, bool *skip,
+    struct ingest_result *res)
 {
 	struct ingest *ing = r->a->ingest;
 	bool *next = g_new0(bool, r->ncand + 1);
@@ -271,7 +273,7 @@ static int
 ingest_batch(struct round *r, struct imap_msg *msgs, size_t n)
 {
 	struct ingest_result *res = g_new0(struct ingest_result, n + 1);
-	unsigned *attempts = g_new0(unsigned, n + 1);
+	struct ingest_attempt *attempts = g_new0(struct ingest_attempt, n + 1);
 	bool *skip = g_new0(bool, n + 1);
 	int ret = -1;
 

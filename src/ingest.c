@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -11,6 +13,7 @@
 #include "classify.h"
 #include "digest.h"
 #include "filter.h"
+#include "guard.h"
 #include "ingest.h"
 #include "log.h"
 #include "lang.h"
@@ -77,14 +80,38 @@ set_result(struct ingest_result *res, enum ingest_status st, int smtp,
 	va_end(ap);
 }
 
+/* Did the previous attempt at this message end in a fault of its own?
+ * Without the guard's line it was killed or stopped: not its fault. */
+static bool
+faulted(void *arg, const char *digest, unsigned attempt)
+{
+	const struct ingest *ing = arg;
+	char what[32];
+
+	if (!guard_faulted(ing->conf->database, digest, attempt, what,
+	    sizeof(what))) {
+		log_info("ingest: message %.16s: attempt %u was stopped "
+		    "without a fault: not counted", digest, attempt);
+		return false;
+	}
+	log_warnx("ingest: message %.16s: attempt %u failed: %s", digest,
+	    attempt, what);
+	return true;
+}
+
 int
 ingest_note(struct ingest *ing, const char *raw, size_t len,
-    unsigned *attempts)
+    struct ingest_attempt *at)
 {
+	const struct store_attempt sa = {
+		.faulted = faulted, .arg = ing,
+		.counted = &at->faults, .attempt = &at->number,
+	};
+
 	digest_message(raw, len, ing->noted_digest);
 	ing->noted_raw = raw;
 	ing->noted_len = len;
-	return store_attempt_note(ing->store, ing->noted_digest, attempts);
+	return store_attempt_start(ing->store, ing->noted_digest, &sa);
 }
 
 int
@@ -120,24 +147,46 @@ ingest_rollback(struct ingest *ing, struct ingest_result *res, size_t n)
 	fail_all(res, n, "transaction rolled back");
 }
 
+#ifdef POSTDESK_TEST_HOOKS
+/* Test builds only (tests/unit/Makefile rule): make the parse of a
+ * message crash, hang or run out of memory, to prove the escape. */
 static void
-parse_job(struct job *j, unsigned attempts)
+test_fault(const char *raw, size_t len)
+{
+	const char *f = getenv("POSTDESK_TEST_PARSE_FAULT");
+
+	if (f == NULL || g_strstr_len(raw, (gssize)len,
+	    "X-Test-Poison: yes") == NULL)
+		return;
+	if (strcmp(f, "crash") == 0)
+		raise(SIGSEGV);
+	else if (strcmp(f, "hang") == 0)
+		for (volatile unsigned long n = 0;; n++)
+			;
+	else if (strcmp(f, "oom") == 0)
+		for (;;)
+			memset(g_malloc(64u << 20), 1, 64u << 20);
+}
+#else
+#define test_fault(raw, len)
+#endif
+
+static void
+parse_job(struct job *j, const struct ingest_attempt *at)
 {
 	const struct conf *cf = j->ing->conf;
 	struct parse_opts po;
 
-	parse_opts_from_conf(&po, cf, j->th.queue);
-	po.keep_part_data = true;
-	if (cf->limits.attempts > 0 && attempts > cf->limits.attempts) {
-		/* It failed every time: keep it raw rather than retry. */
-		j->m = msg_new();
-		j->m->flags |= MSG_F_UNPARSED;
-		digest_message(j->raw, j->len, j->digest);
-		g_free(j->m->message_id);
-		j->m->message_id = g_strdup_printf("unparsed-%.32s@postdesk."
-		    "invalid", j->digest);
+	if (cf->limits.attempts > 0 && at->faults >= cf->limits.attempts) {
+		/* It brought the parser down every time: keep it raw. */
+		log_warnx("ingest: message %.16s: %u attempts failed: stored "
+		    "unparsed", j->digest, at->faults);
+		j->m = parse_raw(j->raw, j->len);
 		return;
 	}
+	test_fault(j->raw, j->len);
+	parse_opts_from_conf(&po, cf, j->th.queue);
+	po.keep_part_data = true;
 	j->m = parse_message(j->raw, j->len, &po);
 }
 
@@ -443,15 +492,6 @@ thread_job(struct job *j)
 		.queue = j->env->queue,
 	};
 
-	if (j->m->flags & MSG_F_UNPARSED) {
-		/* Threading may be what failed: a ticket of its own. */
-		j->th = (struct thread_out){ .evidence = EVIDENCE_NEW };
-		j->th.queue = j->ing->conf->nqueues > 0 ?
-		    &j->ing->conf->queues[0] : NULL;
-		snprintf(j->th.why, sizeof(j->th.why), "stored unprocessed "
-		    "after repeated failures");
-		return 0;
-	}
 	return thread_find(j->ing->store, &in, &j->th);
 }
 
@@ -598,7 +638,7 @@ finish_ticket(struct job *j)
 	struct respond_ctx c;
 	int r;
 
-	if (j->res->ticket == 0 || (j->m->flags & MSG_F_UNPARSED))
+	if (j->res->ticket == 0)
 		return 0;
 	if (store_ticket_get(j->ing->store, j->res->ticket, &t) != 1)
 		return -1;
@@ -660,7 +700,7 @@ first_action(const struct sieve_result *r, enum sieve_action_kind kind)
 }
 
 static int
-run_job(struct job *j, unsigned attempts)
+run_job(struct job *j, const struct ingest_attempt *attempts)
 {
 	const struct conf *cf = j->ing->conf;
 	const struct sieve_action *reject = NULL;
@@ -678,8 +718,9 @@ run_job(struct job *j, unsigned attempts)
 		j->res->exit_code = EX_NOUSER;
 		return 0;
 	}
+	j->auto_why = classify_auto(j->m, j->env->sender);
 	if (!(j->m->flags & MSG_F_UNPARSED)) {
-		j->auto_why = classify_auto(j->m, j->env->sender);
+		/* The rules may be what failed on a raw mail: not run. */
 		if (run_filters(j) == -1)
 			return -1;
 		disp = sieve_result_disposition(&j->sr, &reject);
@@ -718,7 +759,8 @@ too_large(struct ingest *ing, size_t len, struct ingest_result *res)
 
 int
 ingest_add(struct ingest *ing, const struct ingest_env *env, const char *raw,
-    size_t len, unsigned attempts, struct ingest_result *res)
+    size_t len, const struct ingest_attempt *attempts,
+    struct ingest_result *res)
 {
 	struct job j = { .ing = ing, .env = env, .raw = raw, .len = len,
 	    .res = res };
@@ -733,7 +775,10 @@ ingest_add(struct ingest *ing, const struct ingest_env *env, const char *raw,
 		digest_message(raw, len, j.digest);
 	j.events = g_ptr_array_new_with_free_func(pending_free);
 	sieve_result_init(&j.sr);
-	if (run_job(&j, attempts) == -1) {
+	guard_arm(j.digest, attempts->number);
+	r = run_job(&j, attempts);
+	guard_disarm();
+	if (r == -1) {
 		set_result(res, INGEST_TEMPFAIL, 451, "%s",
 		    store_is_busy(ing->store) ? "database busy" :
 		    "internal error");
@@ -749,7 +794,7 @@ void
 ingest_one(struct ingest *ing, const struct ingest_env *env, const char *raw,
     size_t len, struct ingest_result *res)
 {
-	unsigned attempts = 0;
+	struct ingest_attempt attempts = { 0 };
 
 	*res = (struct ingest_result){ 0 };
 	if (too_large(ing, len, res))
@@ -760,7 +805,7 @@ ingest_one(struct ingest *ing, const struct ingest_env *env, const char *raw,
 		    "database unavailable");
 		return;
 	}
-	if (ingest_add(ing, env, raw, len, attempts, res) == -1) {
+	if (ingest_add(ing, env, raw, len, &attempts, res) == -1) {
 		store_rollback(ing->store);
 		return;
 	}

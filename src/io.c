@@ -19,6 +19,8 @@ io_read_fd(int fd, uint64_t max, size_t *len)
 	ssize_t r;
 
 	for (;;) {
+		size_t want;
+
 		if (max > 0 && n > max) {
 			errno = EFBIG;
 			break;
@@ -27,7 +29,12 @@ io_read_fd(int fd, uint64_t max, size_t *len)
 			cap *= 2;
 			buf = g_realloc(buf, cap + 1);
 		}
-		r = read(fd, buf + n, cap - n);
+		/* Never more than one byte past max: that byte says "too
+		 * large", and the rest is not read at all. */
+		want = cap - n;
+		if (max > 0 && max + 1 - n < want)
+			want = (size_t)(max + 1 - n);
+		r = read(fd, buf + n, want);
 		if (r == 0)
 			break;
 		if (r < 0) {
@@ -55,6 +62,29 @@ io_read_path(const char *path, uint64_t max, size_t *len)
 		return io_read_fd(STDIN_FILENO, max, len);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		log_warn("%s", path);
+		return NULL;
+	}
+	buf = io_read_fd(fd, max, len);
+	close(fd);
+	return buf;
+}
+
+char *
+io_read_tail(const char *path, uint64_t max, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			log_warn("%s", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) == 0 && max > 0 && (uint64_t)st.st_size > max &&
+	    lseek(fd, (off_t)(st.st_size - (off_t)max), SEEK_SET) == -1) {
+		log_warn("%s: seek", path);
+		close(fd);
 		return NULL;
 	}
 	buf = io_read_fd(fd, max, len);

@@ -556,18 +556,6 @@ parse_headers(struct pctx *c, GMimeMessage *message)
 }
 
 static void
-synthesise_id(struct msg *m, const char *raw, size_t len)
-{
-	char hex[DIGEST_HEX_LEN + 1];
-
-	digest_message(raw, len, hex);
-	hex[32] = '\0';
-	g_free(m->message_id);
-	m->message_id = g_strdup_printf("noid-%s@postdesk.invalid", hex);
-	m->flags |= MSG_F_NO_MESSAGE_ID;
-}
-
-static void
 no_headers(struct pctx *c, const char *raw, size_t len)
 {
 	c->m->flags |= MSG_F_NO_HEADERS;
@@ -654,7 +642,7 @@ parse_message(const char *raw, size_t len, const struct parse_opts *o)
 	if (arr != NULL)
 		g_byte_array_free(arr, FALSE);
 	if (c.m->message_id[0] == '\0')
-		synthesise_id(c.m, raw, len);
+		parse_raw_noid(c.m, raw, len);
 	if (c.plain != NULL)
 		g_string_free(c.plain, TRUE);
 	if (c.html != NULL)

@@ -185,12 +185,18 @@ static const char *const migrations[] = {
 	"  ticket INTEGER NOT NULL REFERENCES tickets (number),"
 	"  tag TEXT NOT NULL COLLATE NOCASE,"
 	"  PRIMARY KEY (ticket, tag)) WITHOUT ROWID;",
+	/* 5: attempts count only faults of the message itself: tries
+	 * numbers every attempt, stage is 'parsing' while one is at work
+	 * (a kill leaves it so, with no fault line: not counted) */
+	"ALTER TABLE attempts ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE attempts ADD COLUMN stage TEXT NOT NULL DEFAULT '';"
+	"UPDATE attempts SET count = 0;",
 };
 
 enum st {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_USER_VERSION, ST_APP_ID,
 	ST_JOURNAL_WAL, ST_SYNC_NORMAL, ST_SYNC_FULL,
-	ST_ATTEMPT_NOTE, ST_ATTEMPT_CLEAR,
+	ST_ATTEMPT_GET, ST_ATTEMPT_NOTE, ST_ATTEMPT_CLEAR,
 	ST_TICKET_INSERT, ST_TICKET_GET, ST_TICKET_LIST, ST_TICKET_SEARCH,
 	ST_SET_STATUS, ST_SET_PRIORITY, ST_SET_QUEUE, ST_SET_ASSIGNEE,
 	ST_SET_LANGUAGE, ST_SET_SUBJECT, ST_SET_ROOT_ID, ST_SET_MERGED_INTO,
@@ -236,9 +242,12 @@ static const char *const sqls[ST_COUNT] = {
 	[ST_JOURNAL_WAL] = "PRAGMA journal_mode = WAL",
 	[ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
 	[ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
-	[ST_ATTEMPT_NOTE] = "INSERT INTO attempts (digest, count, first, last)"
-	    " VALUES (?1, 1, ?2, ?2) ON CONFLICT (digest) DO UPDATE"
-	    " SET count = count + 1, last = excluded.last RETURNING count",
+	[ST_ATTEMPT_GET] = "SELECT count, tries, stage = 'parsing'"
+	    " FROM attempts WHERE digest = ?1",
+	[ST_ATTEMPT_NOTE] = "INSERT INTO attempts (digest, count, tries, stage,"
+	    " first, last) VALUES (?1, ?2, ?3, 'parsing', ?4, ?4)"
+	    " ON CONFLICT (digest) DO UPDATE SET count = excluded.count,"
+	    " tries = excluded.tries, stage = 'parsing', last = excluded.last",
 	[ST_ATTEMPT_CLEAR] = "DELETE FROM attempts WHERE digest = ?1",
 	[ST_TICKET_INSERT] = "INSERT INTO tickets (subject, status, queue,"
 	    " priority, assignee, requester, language, root_id, merged_into,"
@@ -930,40 +939,73 @@ store_rollback(struct store *s)
 
 /* ---- ingest attempts ---- */
 
+/* The previous attempt (0 when none) and whether it was still at work. */
 static int
-attempt_count(struct store *s, const char *digest, unsigned *count)
+attempt_get(struct store *s, const char *digest, unsigned *count,
+    unsigned *tries, bool *working)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = stmt(s, ST_ATTEMPT_NOTE)) == NULL)
+	*count = *tries = 0;
+	*working = false;
+	if ((st = stmt(s, ST_ATTEMPT_GET)) == NULL)
 		return -1;
 	bind_str(st, 1, digest);
-	sqlite3_bind_int64(st, 2, now(s));
 	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		fail(s, rc, "attempt %s: note", digest);
+	if (rc == SQLITE_ROW) {
+		*count = (unsigned)sqlite3_column_int64(st, 0);
+		*tries = (unsigned)sqlite3_column_int64(st, 1);
+		*working = sqlite3_column_int(st, 2) != 0;
+	} else if (rc != SQLITE_DONE) {
+		fail(s, rc, "attempt %s: read", digest);
 		done(st);
 		return -1;
 	}
-	*count = (unsigned)sqlite3_column_int64(st, 0);
 	done(st);
 	return 0;
 }
 
+static int
+attempt_count(struct store *s, const char *digest,
+    const struct store_attempt *a)
+{
+	sqlite3_stmt *st;
+	unsigned count, tries;
+	bool working;
+
+	if (attempt_get(s, digest, &count, &tries, &working) == -1)
+		return -1;
+	if (working && a->faulted != NULL && a->faulted(a->arg, digest,
+	    tries))
+		count++;
+	if ((st = stmt(s, ST_ATTEMPT_NOTE)) == NULL)
+		return -1;
+	bind_str(st, 1, digest);
+	sqlite3_bind_int64(st, 2, count);
+	sqlite3_bind_int64(st, 3, (int64_t)tries + 1);
+	sqlite3_bind_int64(st, 4, now(s));
+	if (run(s, st, "attempt %s: note", digest) == -1)
+		return -1;
+	*a->counted = count;
+	*a->attempt = tries + 1;
+	return 0;
+}
+
 /*
- * The count is written with synchronous=NORMAL: in WAL mode that
+ * The attempt is written with synchronous=NORMAL: in WAL mode that
  * commit is not fsynced, so a power cut may lose it, which only costs
  * one more attempt.  The message's own commit, with synchronous=FULL
  * again, fsyncs the WAL and everything before it: the acknowledgement
  * to the MTA stays durable.
  */
 int
-store_attempt_note(struct store *s, const char *digest, unsigned *count)
+store_attempt_start(struct store *s, const char *digest,
+    const struct store_attempt *a)
 {
 	int ret = -1;
 
-	*count = 0;
+	*a->counted = *a->attempt = 0;
 	if (!sqlite3_get_autocommit(s->db)) {
 		return refuse(s, "attempt %s: note: called inside a "
 		    "transaction", digest);
@@ -971,7 +1013,7 @@ store_attempt_note(struct store *s, const char *digest, unsigned *count)
 	if (run(s, stmt(s, ST_SYNC_NORMAL), "attempt %s: synchronous",
 	    digest) == -1)
 		return -1;
-	if (store_begin(s) == 0 && attempt_count(s, digest, count) == 0 &&
+	if (store_begin(s) == 0 && attempt_count(s, digest, a) == 0 &&
 	    store_commit(s) == 0)
 		ret = 0;
 	else

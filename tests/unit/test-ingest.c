@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "conf.h"
+#include "digest.h"
 #include "ingest.h"
 #include "store.h"
 #include "tap.h"
@@ -32,7 +33,7 @@ make_conf(const char *dir)
 	char *text = g_strdup_printf(
 	    "database \"%s/pd.db\"\nsecret \"%s/secret\"\n"
 	    "queue \"support\" {\n address \"support@support.example.test\"\n}\n"
-	    "limit message-size 2K\nlimit attempts 3\nlimit busy-timeout 1s\n",
+	    "limit message-size 2K\nlimit attempts 3\nlimit parse-time 5s\nlimit busy-timeout 1s\n",
 	    dir, dir);
 	struct conf_diag diag = { 0 };
 	struct conf *cf;
@@ -82,34 +83,65 @@ test_basic(struct ingest *ing, struct store *s)
 	is_int(count(s, "messages"), 2, "too large: nothing stored");
 }
 
-/* A mail that fails every time: counted, then stored raw. */
+/* What the guard writes when an attempt crashes. */
 static void
-test_attempts(struct ingest *ing, struct store *s)
+write_fault(const char *db, const char *digest, unsigned attempt)
 {
-	static const char m2[] = "From: bob@customer.example\n"
-	    "Subject: crashes us\nMessage-ID: <t2@customer.example>\n\nboom\n";
+	char *path = g_strconcat(db, ".faults", NULL);
+	FILE *f = fopen(path, "a");
+
+	if (f != NULL) {
+		fprintf(f, "%s %u SIGSEGV\n", digest, attempt);
+		fclose(f);
+	}
+	g_free(path);
+}
+
+/* Kills never count; a mail that crashes us every time is stored from
+ * a raw scan, under its own Message-ID, and a retry is a duplicate. */
+static void
+test_attempts(struct ingest *ing, struct store *s, const char *db)
+{
+	static const char m2[] = "From: Bob <bob@customer.example>\n"
+	    "Subject: crashes us\nMessage-ID: <t2@customer.example>\n"
+	    "References: <t1@customer.example>\n\nboom\n";
 	const char *rcpt[] = { "support@support.example.test" };
 	struct ingest_env env = { .sender = "bob@customer.example",
 	    .rcpts = rcpt, .nrcpts = 1 };
 	struct ingest_result res;
-	unsigned attempts = 0;
+	struct ingest_attempt at = { 0 };
+	char dg[DIGEST_HEX_LEN + 1];
+	struct store_ticket_full full = { 0 };
+	const struct store_msgrow *raw = NULL;
 
-	/* Three attempts that died before their COMMIT... */
-	for (int i = 0; i < 3; i++)
-		ingest_note(ing, m2, strlen(m2), &attempts);
-	is_int(attempts, 3, "three failed attempts counted");
-	/* ...the fourth stores it raw, flagged, on a ticket of its own. */
+	digest_message(m2, strlen(m2), dg);
+	for (int i = 0; i < 4; i++)
+		ingest_note(ing, m2, strlen(m2), &at);
+	is_int(at.faults, 0, "killed attempts are not counted");
+	for (int i = 0; i < 3; i++) {
+		ingest_note(ing, m2, strlen(m2), &at);
+		write_fault(db, dg, at.number);
+	}
+	is_int(at.faults, 2, "crashed attempts are counted");
+	/* The next one finds the third crash: limit 3, stored raw. */
 	ingest_one(ing, &env, m2, strlen(m2), &res);
 	is_int(res.status, INGEST_STORED, "after the limit: stored");
 	is_int(res.exit_code, EX_OK, "after the limit: exit 0");
-	struct store_ticket_full full = { 0 };
+	ok(res.ticket > 0 && !res.new_ticket, "threaded by its References");
 	ok(store_ticket_full(s, res.ticket, &full) == 1, "its ticket exists");
-	ok(full.nmessages == 1 && (full.messages[0].flags & MSG_F_UNPARSED),
+	for (size_t i = 0; i < full.nmessages; i++)
+		if (strcmp(full.messages[i].message_id,
+		    "t2@customer.example") == 0)
+			raw = &full.messages[i];
+	ok(raw != NULL, "under its own Message-ID");
+	ok(raw != NULL && (raw->flags & MSG_F_UNPARSED),
 	    "stored raw, flagged unparsed");
-	ok(full.nevents >= 1 && strstr(full.events[0].why,
-	    "repeated failures") != NULL, "an event says why");
+	ok(raw != NULL && strstr(raw->body_text, "could not be parsed") !=
+	    NULL, "the body says it is raw");
 	store_ticket_full_clear(&full);
 	is_int(count(s, "attempts"), 0, "attempt count cleared on commit");
+	ingest_one(ing, &env, m2, strlen(m2), &res);
+	is_int(res.status, INGEST_DUPLICATE, "parsed later: a duplicate");
 }
 
 /* Another connection holds the write lock: every result is a 451. */
@@ -151,7 +183,7 @@ main(void)
 	s = store_open(db, STORE_CREATE, 1000);
 	ing = ingest_new(cf, s, keys);
 	test_basic(ing, s);
-	test_attempts(ing, s);
+	test_attempts(ing, s, db);
 	test_locked(ing, db);
 	ingest_free(ing);
 	store_close(s);

@@ -363,23 +363,38 @@ test_list(struct store *s)
 	    (size_t)-1, "search: a malformed query is an error");
 }
 
+static bool
+says_faulted(void *arg, const char *digest, unsigned attempt)
+{
+	(void)digest;
+	return attempt == *(unsigned *)arg;
+}
+
 static void
 test_attempts(struct store *s)
 {
-	unsigned c = 0;
+	unsigned c = 0, n = 0, crashed = 2;
+	const struct store_attempt a = { .faulted = says_faulted,
+	    .arg = &crashed, .counted = &c, .attempt = &n };
 
-	ok(store_attempt_note(s, "dg1", &c) == 0 && c == 1, "attempt: 1");
-	ok(store_attempt_note(s, "dg1", &c) == 0 && c == 2, "attempt: 2");
-	ok(store_attempt_note(s, "dg2", &c) == 0 && c == 1,
+	ok(store_attempt_start(s, "dg1", &a) == 0 && n == 1 && c == 0,
+	    "attempt: 1, nothing counted");
+	ok(store_attempt_start(s, "dg1", &a) == 0 && n == 2 && c == 0,
+	    "attempt: a stopped attempt 1 is not counted");
+	ok(store_attempt_start(s, "dg1", &a) == 0 && n == 3 && c == 1,
+	    "attempt: the fault of attempt 2 counts");
+	ok(store_attempt_start(s, "dg1", &a) == 0 && n == 4 && c == 1,
+	    "attempt: the same fault never counts twice");
+	ok(store_attempt_start(s, "dg2", &a) == 0 && n == 1 && c == 0,
 	    "attempt: per digest");
 	is_int(store_count(s, "attempts"), 2, "attempt: two rows");
 	ok(store_begin(s) == 0, "attempt: begin");
-	is_int(store_attempt_note(s, "dg1", &c), -1,
+	is_int(store_attempt_start(s, "dg1", &a), -1,
 	    "attempt: refused inside a transaction");
 	is_int(store_attempt_clear(s, "dg1"), 0, "attempt: clear");
 	ok(store_commit(s) == 0, "attempt: commit");
-	ok(store_attempt_note(s, "dg1", &c) == 0 && c == 1,
-	    "attempt: counts again after clear");
+	ok(store_attempt_start(s, "dg1", &a) == 0 && n == 1 && c == 0,
+	    "attempt: starts again after clear");
 }
 
 static void

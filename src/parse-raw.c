@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: ISC */
+#include <string.h>
+#include <strings.h>
+
+#include <glib.h>
+
+#include "digest.h"
+#include "parse.h"
+
+/*
+ * The fallback for a mail that made the real parser fail again and
+ * again: a scan of the raw header that GMime never sees, just enough to
+ * keep the mail's own Message-ID and to thread it.
+ */
+
+#define RAW_BODY_MAX	(64 * 1024)
+
+static const char raw_note[] =
+    "[postdesk: this mail could not be parsed; here it is raw]\n\n";
+
+/* Text fit for struct msg: valid UTF-8, CR LF as LF, no control
+ * characters (but LF and TAB when multiline). */
+static char *
+clean(const char *p, size_t n, bool multiline)
+{
+	GString *g = g_string_sized_new(n);
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		if (!(p[i] == '\r' && i + 1 < n && p[i + 1] == '\n'))
+			g_string_append_c(g, p[i] != '\0' ? p[i] : ' ');
+	s = g_utf8_make_valid(g->str, (gssize)g->len);
+	g_string_free(g, TRUE);
+	for (char *q = s; *q != '\0'; q++) {
+		unsigned char ch = (unsigned char)*q;
+
+		if ((ch < 0x20 || ch == 0x7f) &&
+		    !(multiline && (ch == '\n' || ch == '\t')))
+			*q = ' ';
+	}
+	return multiline ? s : g_strstrip(s);
+}
+
+/* The ids in a Message-ID, In-Reply-To or References value. */
+static void
+scan_ids(const char *v, struct msg_strs *out)
+{
+	const char *p = v, *lt, *gt;
+
+	while ((lt = strchr(p, '<')) != NULL && (gt = strchr(lt, '>')) != NULL) {
+		char *id = g_strndup(lt + 1, (gsize)(gt - lt - 1));
+
+		g_strstrip(id);
+		if (*id != '\0')
+			msg_strs_add(out, id);
+		g_free(id);
+		p = gt + 1;
+	}
+	if (out->n == 0) {
+		char **w = g_strsplit_set(v, " \t", -1);
+
+		for (char **x = w; *x != NULL; x++)
+			if (**x != '\0')
+				msg_strs_add(out, *x);
+		g_strfreev(w);
+	}
+}
+
+/* One "Name <addr>" or "addr" of an address list. */
+static void
+add_address(struct msg_addrs *out, const char *item)
+{
+	const char *lt = strchr(item, '<'), *gt;
+	char *name, *addr;
+
+	if (lt != NULL && (gt = strchr(lt, '>')) != NULL) {
+		name = g_strndup(item, (gsize)(lt - item));
+		addr = g_strndup(lt + 1, (gsize)(gt - lt - 1));
+	} else {
+		name = g_strdup("");
+		addr = g_strdup(item);
+	}
+	g_strstrip(name);
+	g_strstrip(addr);
+	if (name[0] == '"' && strlen(name) >= 2 &&
+	    name[strlen(name) - 1] == '"') {
+		memmove(name, name + 1, strlen(name));
+		name[strlen(name) - 1] = '\0';
+	}
+	if (strchr(addr, '@') != NULL) {
+		char *at = strrchr(addr, '@'), *dom = g_ascii_strdown(at + 1, -1);
+
+		*at = '\0';
+		msg_addrs_add(out, name, "");
+		g_free(out->v[out->n - 1].address);
+		out->v[out->n - 1].address = g_strconcat(addr, "@", dom, NULL);
+		g_free(dom);
+	}
+	g_free(name);
+	g_free(addr);
+}
+
+/* Split at commas outside quotes and angle brackets. */
+static void
+scan_addresses(const char *v, struct msg_addrs *out)
+{
+	GString *item = g_string_new(NULL);
+	bool quoted = false, angle = false;
+
+	for (const char *p = v;; p++) {
+		if (*p == '\0' || (*p == ',' && !quoted && !angle)) {
+			add_address(out, item->str);
+			g_string_truncate(item, 0);
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '<' && !quoted)
+			angle = true;
+		else if (*p == '>' && !quoted)
+			angle = false;
+		g_string_append_c(item, *p);
+	}
+	g_string_free(item, TRUE);
+}
+
+static void
+take_field(struct msg *m, const char *name, const char *value)
+{
+	struct msg_strs ids = { 0 };
+
+	m->headers = g_renew(struct msg_header, m->headers, m->nheaders + 1);
+	m->headers[m->nheaders++] = (struct msg_header){
+		.name = g_strdup(name), .value = g_strdup(value) };
+
+	if (g_ascii_strcasecmp(name, "Message-ID") == 0 &&
+	    m->message_id[0] == '\0') {
+		scan_ids(value, &ids);
+		if (ids.n > 0) {
+			g_free(m->message_id);
+			m->message_id = g_strdup(ids.v[0]);
+		}
+	} else if (g_ascii_strcasecmp(name, "In-Reply-To") == 0 &&
+	    m->in_reply_to[0] == '\0') {
+		scan_ids(value, &ids);
+		if (ids.n > 0) {
+			g_free(m->in_reply_to);
+			m->in_reply_to = g_strdup(ids.v[0]);
+		}
+	} else if (g_ascii_strcasecmp(name, "References") == 0)
+		scan_ids(value, &m->references);
+	else if (g_ascii_strcasecmp(name, "From") == 0 &&
+	    m->from.address[0] == '\0') {
+		struct msg_addrs from = { 0 };
+
+		scan_addresses(value, &from);
+		if (from.n > 0) {
+			g_free(m->from.name);
+			g_free(m->from.address);
+			m->from = from.v[0];
+			from.v[0] = (struct msg_addr){ 0 };
+		}
+		for (size_t i = 0; i < from.n; i++) {
+			g_free(from.v[i].name);
+			g_free(from.v[i].address);
+		}
+		g_free(from.v);
+	} else if (g_ascii_strcasecmp(name, "To") == 0)
+		scan_addresses(value, &m->to);
+	else if (g_ascii_strcasecmp(name, "Cc") == 0)
+		scan_addresses(value, &m->cc);
+	else if (g_ascii_strcasecmp(name, "Subject") == 0 &&
+	    m->subject[0] == '\0') {
+		g_free(m->subject);
+		m->subject = g_strdup(value);
+	}
+	for (size_t i = 0; i < ids.n; i++)
+		g_free(ids.v[i]);
+	g_free(ids.v);
+}
+
+/* One unfolded field at raw[p]: name and value, and where the next one
+ * starts; false at the blank line or the end of the header. */
+static bool
+next_field(const char *raw, size_t len, size_t *p, char **name,
+    char **value)
+{
+	size_t start = *p, end = *p, colon;
+	char *v;
+
+	if (start >= len || raw[start] == '\n' || raw[start] == '\r')
+		return false;
+	do {
+		const char *nl = memchr(raw + end, '\n', len - end);
+
+		end = nl != NULL ? (size_t)(nl - raw) + 1 : len;
+	} while (end < len && (raw[end] == ' ' || raw[end] == '\t'));
+	*p = end;
+	for (colon = start; colon < end && raw[colon] != ':'; colon++)
+		;
+	*name = clean(raw + start, colon - start, false);
+	v = clean(raw + MIN(colon + 1, end), end - MIN(colon + 1, end), false);
+	*value = v;
+	return true;
+}
+
+struct msg *
+parse_raw(const char *raw, size_t len)
+{
+	struct msg *m = msg_new();
+	size_t p = 0;
+	char *name, *value;
+	GString *body;
+
+	m->raw_len = len;
+	m->flags |= MSG_F_UNPARSED;
+	if (len >= 5 && memcmp(raw, "From ", 5) == 0) {
+		const char *nl = memchr(raw, '\n', len);
+
+		p = nl != NULL ? (size_t)(nl - raw) + 1 : len;
+	}
+	while (next_field(raw, len, &p, &name, &value)) {
+		take_field(m, name, value);
+		g_free(name);
+		g_free(value);
+	}
+	m->header_len = p;
+	if (m->message_id[0] == '\0')
+		parse_raw_noid(m, raw, len);
+	body = g_string_new(raw_note);
+	g_string_append_len(body, raw, (gssize)MIN(len, RAW_BODY_MAX));
+	g_free(m->body_text);
+	m->body_text = clean(body->str, body->len, true);
+	g_string_free(body, TRUE);
+	return m;
+}
+
+void
+parse_raw_noid(struct msg *m, const char *raw, size_t len)
+{
+	char hex[DIGEST_HEX_LEN + 1];
+
+	digest_message(raw, len, hex);
+	hex[32] = '\0';
+	g_free(m->message_id);
+	m->message_id = g_strdup_printf("noid-%s@postdesk.invalid", hex);
+	m->flags |= MSG_F_NO_MESSAGE_ID;
+}
