@@ -548,9 +548,11 @@ apply_action(struct job *j, struct respond_ctx *c,
 			    NULL, "weak evidence for this ticket");
 		return respond_auto_reply(j->ing->respond, c, a->arg, "reply");
 	case SIEVE_ACT_NOTIFY:
-		return respond_template(j->ing->respond, c, "notify-agent",
-		    &(struct msg_addr){ .name = "", .address = (char *)a->arg },
-		    "auto-generated", "notify");
+		return respond_mail(j->ing->respond, c, &(struct respond_mail){
+		    .name = "notify-agent", .to = &(struct msg_addr){
+		    .name = "", .address = (char *)a->arg },
+		    .auto_submitted = "auto-generated", .what = "notify",
+		    .budget = RESPOND_BUDGET_AGENTS });
 	default:
 		return 0;
 	}
@@ -679,7 +681,9 @@ run_job(struct job *j, unsigned attempts)
 		return 0;
 	}
 	if (!(j->m->flags & MSG_F_UNPARSED)) {
-		j->auto_why = classify_auto(j->m, j->env->sender);
+		if ((j->auto_why = classify_own(j->m, cf, j->ing->keys)) ==
+		    NULL)
+			j->auto_why = classify_auto(j->m, j->env->sender);
 		if (run_filters(j) == -1)
 			return -1;
 		disp = sieve_result_disposition(&j->sr, &reject);

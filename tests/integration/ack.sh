@@ -121,6 +121,15 @@ send $SUP "$SUP" 'Looping'
 check_none "from our own address" $n "*own address*"
 send dan@customer.example 'dan@customer.example' 'Loop' "X-Loop: $SUP"
 check_none "our X-Loop header" $n "*X-Loop*"
+send dan@customer.example 'dan@customer.example' 'Loop 2' 'X-Loop: list@lists.example' "X-Loop: other@x.example, Support <$SUP>"
+check_none "our X-Loop second, in a list, with a name" $n "*X-Loop*"
+OURID=$(sql "select message_id from outbox limit 1")
+printf 'From: dan@customer.example\nTo: %s\nSubject: Loop 3\nMessage-ID: <%s>\n\nhello\n' $SUP "$OURID" |
+    deliver dan@customer.example
+t=$(sql "select ticket from messages where message_id='$OURID' and direction='in'")
+t_is "$(sql "select count(*) from events where ticket=$t and what='ack'")" 0 "no acknowledgement: our own Message-ID"
+t_like "$(sql "select why from events where ticket=$t and what in ('ack suppressed', 'message') order by id desc limit 1")" \
+    "*own Message-ID*" "event says why: our own Message-ID"
 send spammer@spam.example 'spammer@spam.example' 'Cheap' 'X-Spam-Flag: YES'
 check_none "X-Spam-Flag" $n "*spam*"
 send forged@bank.example 'forged@bank.example' 'Verify' 'Authentication-Results: mx.support.example.test; spf=fail smtp.mailfrom=bank.example'
