@@ -108,10 +108,12 @@ struct conf_limits {
 	uint64_t	 memory;	/* address space of a delivering
 					   process, default 4G */
 	int64_t		 busy_timeout;	/* milliseconds, default 30000 */
-	unsigned	 ack_per_address; /* automatic mails per address and
-					    24 hours, default 5 */
-	unsigned	 ack_per_hour;	/* automatic mails in all per hour,
-					   default 100 */
+	unsigned	 ack_per_address; /* automatic mails per customer
+					    address and 24 hours, default 5 */
+	unsigned	 ack_per_hour;	/* automatic mails to customers per
+					   hour, default 200 */
+	unsigned	 notify_per_hour; /* automatic mails to agents per
+					    hour, default 2000 */
 	int64_t		 send_max_age;	/* seconds a mail may wait in the
 					   outbox, default 2d */
 };
@@ -179,6 +181,10 @@ void		 conf_diag_clear(struct conf_diag *);
  * tells which matched. */
 const struct conf_queue *conf_queue_by_address(const struct conf *,
 		    const char *addr, bool *is_comment);
+/* True when addr is one of ours: a queue or comment address, with or
+ * without an extension, or a bounce+ address at a queue's domain or
+ * the hostname. */
+bool		 conf_is_our_address(const struct conf *, const char *addr);
 const struct conf_queue *conf_queue_by_name(const struct conf *,
 		    const char *name);
 /* Agent by address (case-insensitive), else handle, else local part

@@ -103,6 +103,14 @@ const char	*msg_flag_name(unsigned bit);
 /* The bit for a flag name, 0 when unknown. */
 unsigned	 msg_flag_by_name(const char *name);
 
+/*
+ * An envelope address as it came from outside (an MTA's -f, MAIL
+ * FROM): surrounding blanks and one pair of angle brackets removed, in
+ * place, so "<>", " <> " and "< >" are "" (the null sender) and
+ * "<a@b>" is "a@b".  Returns s.
+ */
+char		*msg_envelope_address(char *s);
+
 /* Helpers for the list types: append takes a copy of the strings. */
 void		 msg_addrs_add(struct msg_addrs *, const char *name,
 		    const char *address);

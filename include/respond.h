@@ -37,9 +37,10 @@ struct respond_ctx {
 
 /*
  * Why an acknowledgement must not go out (RFC 3834 and backscatter
- * rules): automatic mail, a bounce, our own address or loop header,
- * spam or SPF/DMARC failure by our trusted MTA, the rate limits.
- * NULL when it may go.  The reason is static or kept in r.
+ * rules): automatic mail, a bounce, our own mail coming back
+ * (classify_own()), spam or SPF/DMARC failure by our trusted MTA.
+ * NULL when it may go.  The reason is static or kept in r.  The rate
+ * limits are the budgets, applied when a mail is queued.
  */
 const char	*respond_ack_suppressed(struct respond *,
 		    const struct respond_ctx *);
@@ -49,6 +50,28 @@ const char	*respond_ack_suppressed(struct respond *,
  * reason) or rendered from the "ack" template and queued.  0 / -1.
  */
 int		 respond_ack(struct respond *, const struct respond_ctx *);
+
+/*
+ * Budgets for automatic mail, so that one kind can't starve another:
+ * every automatic mail spends from the budget of the people it goes to,
+ * and one that finds its budget spent is not queued (an event "WHAT
+ * suppressed" and a LOG_ERR line say why).  A new kind of automatic
+ * mail picks its budget by name.
+ *   DEFAULT    by the mail: a person's (no Auto-Submitted) NONE,
+ *              automatic mail to an agent AGENTS, else CUSTOMERS
+ *   NONE       never limited: agents' relayed answers
+ *   CUSTOMERS  acknowledgements and other notices to customers:
+ *              limit ack-per-hour in all, limit ack-per-address per
+ *              address and day
+ *   AGENTS     notifications, command errors, reminders, agendas:
+ *              limit notify-per-hour in all
+ */
+enum respond_budget {
+	RESPOND_BUDGET_DEFAULT,
+	RESPOND_BUDGET_NONE,
+	RESPOND_BUDGET_CUSTOMERS,
+	RESPOND_BUDGET_AGENTS,
+};
 
 /* One templated mail to one recipient. */
 struct respond_mail {
@@ -64,6 +87,7 @@ struct respond_mail {
 	bool			 with_parts;	/* attach the message's parts */
 	bool			 internal;	/* among agents: a reply to it
 						   must stay a note */
+	enum respond_budget	 budget;
 };
 int		 respond_mail(struct respond *, const struct respond_ctx *,
 		    const struct respond_mail *);
@@ -78,11 +102,21 @@ int		 respond_template(struct respond *, const struct respond_ctx *,
 		    const char *auto_submitted, const char *what);
 
 /* An automatic answer with template name to the sender, under the
- * acknowledgement's rules (suppressed with an event "WHAT suppressed"
- * naming the reason). */
+ * acknowledgement's rules and the customers' budget (suppressed with
+ * an event "WHAT suppressed" naming the reason). */
 int		 respond_auto_reply(struct respond *,
 		    const struct respond_ctx *, const char *name,
 		    const char *what);
+
+/*
+ * The loop breaker: one more round of automatic mail caused by the
+ * sender of c->m on c->ticket (a mailbox rule that forwards what we
+ * send back to us is a round each time).  0: the round may go and is
+ * counted; 1: the sender had 3 rounds on this ticket in the last hour,
+ * nothing may go, an event "loop breaker" says so; -1: store error.
+ */
+int		 respond_loop_round(struct respond *,
+		    const struct respond_ctx *);
 
 /* Where the shipped templates are: $POSTDESK_TEMPLATES, the installed
  * ones, or the source tree's beside the program. */

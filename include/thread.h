@@ -61,8 +61,7 @@ const char	*thread_evidence_name(enum thread_evidence);
 int		 thread_find(struct store *, const struct thread_in *,
 		    struct thread_out *);
 
-/* True when address is one of ours (a queue or comment address, with
- * or without an extension, or the bounce address). */
+/* True when address is one of ours: conf_is_our_address(). */
 bool		 thread_is_our_address(const struct conf *,
 		    const char *address);
 

@@ -79,3 +79,41 @@ classify_auto(const struct msg *m, const char *envelope_from)
 		return "robot sender";
 	return NULL;
 }
+
+/* An X-Loop value names us: "addr", "<addr>", "Name <addr>", or a list. */
+static bool
+loop_is_ours(const struct conf *cf, const char *value)
+{
+	char **v = g_strsplit(value, ",", -1);
+	bool ours = false;
+
+	for (char **p = v; *p != NULL && !ours; p++) {
+		char *a = *p, *lt = strchr(a, '<'), *gt;
+
+		if (lt != NULL && (gt = strchr(lt, '>')) != NULL) {
+			*gt = '\0';
+			a = lt + 1;
+		}
+		ours = conf_is_our_address(cf, g_strstrip(a));
+	}
+	g_strfreev(v);
+	return ours;
+}
+
+const char *
+classify_own(const struct msg *m, const struct conf *cf,
+    const struct token_keys *keys)
+{
+	const char *v;
+	int64_t ticket;
+
+	for (size_t i = 0; (v = msg_header_nth(m, "X-Loop", i)) != NULL; i++)
+		if (loop_is_ours(cf, v))
+			return "carries our own X-Loop header";
+	if (keys != NULL && token_message_id_check(keys, m->message_id,
+	    &ticket))
+		return "carries our own Message-ID";
+	if (conf_is_our_address(cf, m->from.address))
+		return "from one of our own addresses";
+	return NULL;
+}

@@ -1466,6 +1466,8 @@ static const struct limit {
 	{ "ack-per-address", LIMIT_COUNT,
 	    offsetof(struct conf_limits, ack_per_address) },
 	{ "ack-per-hour", LIMIT_COUNT, offsetof(struct conf_limits, ack_per_hour) },
+	{ "notify-per-hour", LIMIT_COUNT,
+	    offsetof(struct conf_limits, notify_per_hour) },
 	{ "send-max-age", LIMIT_SEC, offsetof(struct conf_limits, send_max_age) },
 };
 
@@ -1919,7 +1921,8 @@ conf_default(void)
 		.parse_time = 30,
 		.memory = (uint64_t)4 << 30,
 		.ack_per_address = 5,
-		.ack_per_hour = 100,
+		.ack_per_hour = 200,
+		.notify_per_hour = 2000,
 		.send_max_age = 2 * 86400,
 		.busy_timeout = 30000,
 	};
@@ -2007,6 +2010,24 @@ conf_queue_by_address(const struct conf *c, const char *addr,
 	if (found != NULL && is_comment != NULL)
 		*is_comment = comment;
 	return found;
+}
+
+bool
+conf_is_our_address(const struct conf *c, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	if (conf_queue_by_address(c, addr, NULL) != NULL)
+		return true;
+	if (at == NULL || g_ascii_strncasecmp(addr, "bounce+", 7) != 0)
+		return false;
+	for (size_t i = 0; i < c->nqueues; i++) {
+		const char *qat = strrchr(c->queues[i].address, '@');
+
+		if (qat != NULL && g_ascii_strcasecmp(qat, at) == 0)
+			return true;
+	}
+	return g_ascii_strcasecmp(at + 1, c->hostname) == 0;
 }
 
 const struct conf_imap *

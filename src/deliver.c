@@ -14,6 +14,7 @@
 #include "ingest.h"
 #include "io.h"
 #include "log.h"
+#include "msg.h"
 #include "send.h"
 #include "store.h"
 #include "token.h"
@@ -30,7 +31,7 @@ static const char usage_text[] =
     "usage: postdesk [-d] [-c FILE] deliver [-f SENDER] [-r RECIPIENT]... "
     "[-q QUEUE]\n"
     "  Store one message read from standard input (for the MTA).\n"
-    "  -f SENDER     envelope sender ('' is the null sender <>)\n"
+    "  -f SENDER     envelope sender ('' or '<>' is the null sender)\n"
     "  -r RECIPIENT  envelope recipient (repeatable)\n"
     "  -q QUEUE      put the message into this queue\n"
     "  Exit: 0 stored, 75 try again later, 65 refused (too large),\n"
@@ -55,7 +56,7 @@ parse_args(int argc, char **argv, struct deliver_args *a)
 	while ((ch = getopt_long(argc, argv, "f:r:q:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
-			a->sender = optarg;
+			a->sender = msg_envelope_address(optarg);
 			break;
 		case 'r':
 			g_ptr_array_add(a->rcpts, optarg);

@@ -36,20 +36,29 @@ token_of_agent(struct job *j)
 	}
 }
 
+/* The mail carries a token made for its From (for the ticket before
+ * any merge). */
+static bool
+token_for_from(const struct job *j)
+{
+	return j->th.evidence == EVIDENCE_TOKEN && j->th.token_ticket != 0 &&
+	    token_check(j->ing->keys, j->th.purpose, j->th.token_ticket,
+	    j->m->from.address, j->th.token);
+}
+
 void
 ingest_agent_identify(struct job *j)
 {
-	bool tok = false;
 	struct agentcmd_list l = { 0 };
 
-	/* The token was made for the ticket before any merge. */
-	if (j->th.evidence == EVIDENCE_TOKEN && j->th.token_ticket != 0)
-		tok = token_check(j->ing->keys, j->th.purpose,
-		    j->th.token_ticket, j->m->from.address, j->th.token);
 	j->verdict = agent_identify_env(j->ing->conf, j->m, j->env->sender,
-	    &j->agent, tok);
+	    &j->agent, token_for_from(j));
 	if (j->verdict == AGENT_NOT_AGENT)
 		token_of_agent(j);
+	/* Our own mail coming back under an agent's From (a forwarding
+	 * rule that rewrites it) is no agent's answer. */
+	if (j->verdict != AGENT_NOT_AGENT && j->auto_why != NULL)
+		j->verdict = AGENT_AUTOMATIC;
 	switch (j->verdict) {
 	case AGENT_NOT_AGENT:
 		return;
@@ -351,17 +360,26 @@ unverified(struct job *j, struct respond_ctx *c)
 	return r;
 }
 
-/* The customer's new text, quoted history trimmed, to the agents. */
+/*
+ * The customer's new text, quoted history trimmed, to the agents.  A
+ * sender who proves nothing (no token for their From) gets 3 rounds on
+ * a ticket an hour: a mailbox rule forwarding our notifications back
+ * would otherwise loop forever.
+ */
 static int
 notify_customer_mail(struct job *j, struct respond_ctx *c)
 {
+	int r;
+
 	if (j->ing->conf->nagents == 0)
 		return 0;
+	if (!token_for_from(j) &&
+	    (r = respond_loop_round(j->ing->respond, c)) != 0)
+		return r == 1 ? 0 : -1;
 	GPtrArray *sent = sent_texts(j, c->ticket);
 	char *text = quote_new_text(j->m->body_text,
 	    (const char *const *)sent->pdata, sent->len,
 	    j->ing->conf->cut_signature);
-	int r;
 
 	r = tell_agents(j, c, text, "notify", false);
 

@@ -588,9 +588,11 @@ apply_action(struct job *j, struct respond_ctx *c,
 			    NULL, "weak evidence for this ticket");
 		return respond_auto_reply(j->ing->respond, c, a->arg, "reply");
 	case SIEVE_ACT_NOTIFY:
-		return respond_template(j->ing->respond, c, "notify-agent",
-		    &(struct msg_addr){ .name = "", .address = (char *)a->arg },
-		    "auto-generated", "notify");
+		return respond_mail(j->ing->respond, c, &(struct respond_mail){
+		    .name = "notify-agent", .to = &(struct msg_addr){
+		    .name = "", .address = (char *)a->arg },
+		    .auto_submitted = "auto-generated", .what = "notify",
+		    .budget = RESPOND_BUDGET_AGENTS });
 	default:
 		return 0;
 	}
@@ -718,7 +720,8 @@ run_job(struct job *j, const struct ingest_attempt *attempts)
 		j->res->exit_code = EX_NOUSER;
 		return 0;
 	}
-	j->auto_why = classify_auto(j->m, j->env->sender);
+	if ((j->auto_why = classify_own(j->m, cf, j->ing->keys)) == NULL)
+		j->auto_why = classify_auto(j->m, j->env->sender);
 	if (!(j->m->flags & MSG_F_UNPARSED)) {
 		/* The rules may be what failed on a raw mail: not run. */
 		if (run_filters(j) == -1)

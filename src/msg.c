@@ -140,6 +140,21 @@ msg_addrs_add(struct msg_addrs *a, const char *name, const char *address)
 	a->n++;
 }
 
+char *
+msg_envelope_address(char *s)
+{
+	size_t n;
+
+	g_strstrip(s);
+	n = strlen(s);
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+		memmove(s, s + 1, n - 2);
+		s[n - 2] = '\0';
+		g_strstrip(s);
+	}
+	return s;
+}
+
 void
 msg_strs_add(struct msg_strs *s, const char *str)
 {

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "authres.h"
+#include "classify.h"
 #include "compose.h"
 #include "digest.h"
 #include "log.h"
@@ -161,17 +162,6 @@ spam_or_forged(struct respond *r, const struct msg *m)
 	return why;
 }
 
-static bool
-our_loop(const struct conf *cf, const struct msg *m)
-{
-	const char *v;
-
-	for (size_t i = 0; (v = msg_header_nth(m, "X-Loop", i)) != NULL; i++)
-		if (thread_is_our_address(cf, v))
-			return true;
-	return false;
-}
-
 /*
  * Where an automatic answer goes: the sender (From), who becomes the
  * requester.  Never Reply-To: it is not checked against anything, and
@@ -195,26 +185,115 @@ rate_key(const char *address)
 	return key;
 }
 
-static const char *
-rate_limited(struct respond *r, const char *to)
-{
-	int64_t now = store_now(r->store), n = 0;
-	char *key = rate_key(to);
-	const char *why = NULL;
+/* The budgets of automatic mail (see respond.h): the key their hourly
+ * count has in the rate table and the statement that sets the limit. */
+static const struct budget {
+	const char	*key;
+	const char	*limit;
+	const char	*whom;
+} budgets[] = {
+	[RESPOND_BUDGET_CUSTOMERS] = { "budget:customers", "ack-per-hour",
+	    "customers" },
+	[RESPOND_BUDGET_AGENTS] = { "budget:agents", "notify-per-hour",
+	    "agents" },
+};
 
-	if (store_rate_count(r->store, key, now - DAY, &n) == 0 &&
-	    n >= (int64_t)r->conf->limits.ack_per_address) {
-		snprintf(r->reason, sizeof(r->reason), "rate limit: %" PRId64
-		    " automatic mails to <%s> in 24 hours", n, to);
-		why = r->reason;
-	} else if (store_rate_count(r->store, "all", now - HOUR, &n) == 0 &&
-	    n >= (int64_t)r->conf->limits.ack_per_hour) {
-		snprintf(r->reason, sizeof(r->reason), "rate limit: %" PRId64
-		    " automatic mails in the last hour", n);
-		why = r->reason;
-	}
+static enum respond_budget
+budget_of(const struct conf *cf, const struct respond_mail *rm)
+{
+	if (rm->budget != RESPOND_BUDGET_DEFAULT)
+		return rm->budget;
+	if (rm->auto_submitted == NULL)
+		return RESPOND_BUDGET_NONE;
+	if (conf_agent_find(cf, rm->to->address) != NULL)
+		return RESPOND_BUDGET_AGENTS;
+	return RESPOND_BUDGET_CUSTOMERS;
+}
+
+static unsigned
+budget_limit(const struct conf *cf, enum respond_budget b)
+{
+	return b == RESPOND_BUDGET_AGENTS ? cf->limits.notify_per_hour :
+	    cf->limits.ack_per_hour;
+}
+
+/* Customers' mail also keeps today's limit per address and day. */
+static const char *
+over_address_limit(struct respond *r, const char *to)
+{
+	int64_t n = 0;
+	char *key = rate_key(to);
+	int rc = store_rate_count(r->store, key, store_now(r->store) - DAY,
+	    &n);
+
 	g_free(key);
-	return why;
+	if (rc == -1 || n < (int64_t)r->conf->limits.ack_per_address)
+		return NULL;
+	snprintf(r->reason, sizeof(r->reason), "rate limit: %" PRId64
+	    " automatic mails to <%s> in 24 hours (limit ack-per-address)",
+	    n, to);
+	return r->reason;
+}
+
+/*
+ * Why budget b has no room for one more mail to "to", or NULL.  An
+ * hourly budget that runs out is an error an admin must see: either
+ * the limit is too low for the load or mail is looping.
+ */
+static const char *
+over_budget(struct respond *r, const struct respond_ctx *c,
+    enum respond_budget b, const char *to)
+{
+	const struct budget *bd = &budgets[b];
+	int64_t n = 0;
+	const char *why;
+
+	if (b == RESPOND_BUDGET_NONE || b >= G_N_ELEMENTS(budgets))
+		return NULL;
+	if (b == RESPOND_BUDGET_CUSTOMERS &&
+	    (why = over_address_limit(r, to)) != NULL)
+		return why;
+	if (store_rate_count(r->store, bd->key, store_now(r->store) - HOUR,
+	    &n) == -1 || n < (int64_t)budget_limit(r->conf, b))
+		return NULL;
+	snprintf(r->reason, sizeof(r->reason), "rate limit: %" PRId64
+	    " automatic mails to %s in the last hour (limit %s)", n, bd->whom,
+	    bd->limit);
+	log_errx("respond: ticket %" PRId64 ": mail to <%s> not sent: %s",
+	    c->ticket, to, r->reason);
+	return r->reason;
+}
+
+/* One more mail spent from budget b. */
+static int
+budget_spend(struct respond *r, enum respond_budget b, const char *to)
+{
+	char *key;
+	int ret;
+
+	if (b == RESPOND_BUDGET_NONE || b >= G_N_ELEMENTS(budgets))
+		return 0;
+	if (store_rate_add(r->store, budgets[b].key) == -1)
+		return -1;
+	if (b != RESPOND_BUDGET_CUSTOMERS)
+		return 0;
+	key = rate_key(to);
+	ret = store_rate_add(r->store, key);
+	g_free(key);
+	return ret;
+}
+
+/* An event "WHAT suppressed" saying why a mail did not go. */
+static int
+suppressed(struct respond *r, const struct respond_ctx *c, const char *what,
+    const char *to, const char *why)
+{
+	char *w = g_strdup_printf("%s suppressed", what);
+	int ret = store_event_add(r->store, c->ticket, c->message, "system", w,
+	    NULL, to, why);
+
+	g_free(w);
+	return ret;
 }
 
 const char *
@@ -230,17 +309,43 @@ respond_ack_suppressed(struct respond *r, const struct respond_ctx *c)
 		return c->auto_why;
 	if (strchr(to->address, '@') == NULL)
 		return "no address to answer";
-	if (thread_is_our_address(r->conf, to->address) ||
-	    thread_is_our_address(r->conf, m->from.address))
-		return "from one of our own addresses";
-	if (our_loop(r->conf, m))
-		return "carries our own X-Loop header";
+	if ((why = classify_own(m, r->conf, r->keys)) != NULL)
+		return why;
 	if (msg_header_nth(m, "Content-Type", 0) != NULL &&
 	    strstr(msg_header(m, "Content-Type"), "multipart/report") != NULL)
 		return "a delivery report";
-	if ((why = spam_or_forged(r, m)) != NULL)
-		return why;
-	return rate_limited(r, to->address);
+	return spam_or_forged(r, m);
+}
+
+/* A round is one message whose sender caused automatic mail on the
+ * ticket. */
+#define LOOP_ROUNDS	3
+
+int
+respond_loop_round(struct respond *r, const struct respond_ctx *c)
+{
+	const char *from = c->m->from.address;
+	char *addr = rate_key(from);
+	char *key = g_strdup_printf("loop:%" PRId64 ":%s", c->ticket, addr);
+	int64_t n = 0;
+	int ret;
+
+	if ((ret = store_rate_count(r->store, key, store_now(r->store) - HOUR,
+	    &n)) == 0 && n < LOOP_ROUNDS)
+		ret = store_rate_add(r->store, key);
+	else if (ret == 0) {
+		snprintf(r->reason, sizeof(r->reason), "%" PRId64 " rounds "
+		    "from <%s> on this ticket in the last hour: a mail loop?",
+		    n, from);
+		log_warnx("respond: ticket %" PRId64 ": loop breaker: %s",
+		    c->ticket, r->reason);
+		ret = store_event_add(r->store, c->ticket, c->message,
+		    "system", "loop breaker", NULL, from, r->reason);
+		ret = ret == 0 ? 1 : -1;
+	}
+	g_free(key);
+	g_free(addr);
+	return ret;
 }
 
 struct vars {
@@ -357,6 +462,7 @@ struct outmail {
 	const char		*in_reply_to;	/* NULL: the message's id */
 	bool			 with_parts;	/* the message's attachments */
 	bool			 internal;	/* Reply-To: the comment address */
+	enum respond_budget	 budget;
 };
 
 static int
@@ -373,19 +479,15 @@ store_out(struct respond *r, const struct outmail *o, const char *id,
 		.date = store_now(r->store), .threaded_by = "ours",
 		.envelope_from = bounce, .raw = raw, .raw_len = len,
 	};
-	char *key = rate_key(o->to->address);
-	int ret = -1;
 
 	digest_bytes(raw, len, digest);
 	if (store_message_insert(r->store, &sm, o->to->address) == 0 &&
 	    store_msgid_add(r->store, id, c->ticket, sm.id, true) == 0 &&
 	    store_outbox_add(r->store, c->ticket, sm.id, bounce,
 	    o->to->address, id, raw, len) == 0 &&
-	    store_rate_add(r->store, key) == 0 &&
-	    store_rate_add(r->store, "all") == 0)
-		ret = 0;
-	g_free(key);
-	return ret;
+	    budget_spend(r, o->budget, o->to->address) == 0)
+		return 0;
+	return -1;
 }
 
 static int
@@ -453,10 +555,15 @@ respond_mail(struct respond *r, const struct respond_ctx *c,
 {
 	struct vars v = { .c = c, .to = rm->to, .agent_name = rm->agent_name,
 	    .body = rm->body };
+	enum respond_budget b = budget_of(r->conf, rm);
 	const struct tmpl *t;
 	struct tmpl_out out;
+	const char *why;
 	int ret;
 
+	if (c->queue != NULL &&
+	    (why = over_budget(r, c, b, rm->to->address)) != NULL)
+		return suppressed(r, c, rm->what, rm->to->address, why);
 	if (c->queue == NULL ||
 	    (t = template_get(r, c->queue, c->language, rm->name)) == NULL)
 		return -1;
@@ -470,7 +577,7 @@ respond_mail(struct respond *r, const struct respond_ctx *c,
 	    .from_name = rm->from_name != NULL ? rm->from_name : c->queue->tag,
 	    .out = &out, .auto_submitted = rm->auto_submitted, .tag = v.tag,
 	    .in_reply_to = rm->in_reply_to, .with_parts = rm->with_parts,
-	    .internal = rm->internal });
+	    .internal = rm->internal, .budget = b });
 	tmpl_out_clear(&out);
 	if (ret == 0)
 		ret = store_event_add(r->store, c->ticket, c->message, "system",
@@ -493,16 +600,11 @@ respond_auto_reply(struct respond *r, const struct respond_ctx *c,
 {
 	const char *why = respond_ack_suppressed(r, c);
 
-	if (why != NULL) {
-		char *w = g_strdup_printf("%s suppressed", what);
-		int ret = store_event_add(r->store, c->ticket, c->message,
-		    "system", w, NULL, NULL, why);
-
-		g_free(w);
-		return ret;
-	}
-	return respond_template(r, c, name, answer_to(c->m), "auto-replied",
-	    what);
+	if (why != NULL)
+		return suppressed(r, c, what, NULL, why);
+	return respond_mail(r, c, &(struct respond_mail){ .name = name,
+	    .to = answer_to(c->m), .auto_submitted = "auto-replied",
+	    .what = what, .budget = RESPOND_BUDGET_CUSTOMERS });
 }
 
 int

@@ -35,19 +35,7 @@ is_bounce_local(const char *address)
 bool
 thread_is_our_address(const struct conf *cf, const char *address)
 {
-	const char *at = strrchr(address, '@');
-
-	if (conf_queue_by_address(cf, address, NULL) != NULL)
-		return true;
-	if (at == NULL || !is_bounce_local(address))
-		return false;
-	for (size_t i = 0; i < cf->nqueues; i++) {
-		const char *qat = strrchr(cf->queues[i].address, '@');
-
-		if (qat != NULL && strcasecmp(qat, at) == 0)
-			return true;
-	}
-	return strcasecmp(at + 1, cf->hostname) == 0;
+	return conf_is_our_address(cf, address);
 }
 
 /* The addresses threading looks at for tokens and the queue. */

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: ISC
 # Acknowledgements (RFC 3834): every new ticket from a person gets one,
 # in the customer's language, threaded and signed; automatic, own, spam
-# and SPF/DMARC-failing mail gets none (an event says why); both rate
+# and SPF/DMARC-failing mail gets none (an event says why), nor does
+# mail from the null sender however it is written ('', '<>'); both rate
 # limits hold; template text cannot inject headers; a reply to the
 # acknowledgement joins the ticket by our own Message-ID.
 . "$TOP/tests/lib/common.sh"
@@ -102,6 +103,16 @@ send news@list.example 'news@list.example' 'Unsub' 'List-Unsubscribe: <mailto:u@
 check_none "List-Unsubscribe" $n "list-unsubscribe"
 send '' 'carl@customer.example' 'Null sender'
 check_none "null envelope sender" $n "null sender"
+# The null sender written out, as MTAs and scripts pass it (-f '<>').
+send '<>' 'carl@customer.example' 'Null sender, written <>'
+check_none "literal <> envelope sender" $n "null sender"
+t_is "$(sql "select envelope_from from messages where message_id like 'a$n.%'")" "" \
+    "literal <> is stored as the null sender"
+send ' < > ' 'carl@customer.example' 'Null sender, with spaces'
+check_none "' < > ' envelope sender" $n "null sender"
+send '<dora@customer.example>' 'dora@customer.example' 'Bracketed sender'
+t_is "$(sql "select envelope_from from messages where message_id like 'a$n.%'")" dora@customer.example \
+    "<addr> envelope sender loses its brackets"
 send '' 'MAILER-DAEMON@relay.example' 'Undelivered'
 check_none "MAILER-DAEMON" $n "*"
 send noreply@shop.example 'noreply@shop.example' 'Your order'
@@ -110,6 +121,15 @@ send $SUP "$SUP" 'Looping'
 check_none "from our own address" $n "*own address*"
 send dan@customer.example 'dan@customer.example' 'Loop' "X-Loop: $SUP"
 check_none "our X-Loop header" $n "*X-Loop*"
+send dan@customer.example 'dan@customer.example' 'Loop 2' 'X-Loop: list@lists.example' "X-Loop: other@x.example, Support <$SUP>"
+check_none "our X-Loop second, in a list, with a name" $n "*X-Loop*"
+OURID=$(sql "select message_id from outbox limit 1")
+printf 'From: dan@customer.example\nTo: %s\nSubject: Loop 3\nMessage-ID: <%s>\n\nhello\n' $SUP "$OURID" |
+    deliver dan@customer.example
+t=$(sql "select ticket from messages where message_id='$OURID' and direction='in'")
+t_is "$(sql "select count(*) from events where ticket=$t and what='ack'")" 0 "no acknowledgement: our own Message-ID"
+t_like "$(sql "select why from events where ticket=$t and what in ('ack suppressed', 'message') order by id desc limit 1")" \
+    "*own Message-ID*" "event says why: our own Message-ID"
 send spammer@spam.example 'spammer@spam.example' 'Cheap' 'X-Spam-Flag: YES'
 check_none "X-Spam-Flag" $n "*spam*"
 send forged@bank.example 'forged@bank.example' 'Verify' 'Authentication-Results: mx.support.example.test; spf=fail smtp.mailfrom=bank.example'

@@ -89,7 +89,9 @@ static const char full_conf[] =
     "limit mime-depth 8\n"
     "limit parts 100\n"
     "limit attempts 3\n"
-    "limit busy-timeout 2m\n";
+    "limit busy-timeout 2m\n"
+    "limit ack-per-hour 50\n"
+    "limit notify-per-hour 300\n";
 
 static const char agents_inc[] =
     "agent \"maria@example.org\" name \"Maria Ivanova\" handle \"mi\" "
@@ -155,6 +157,8 @@ test_full_rest(const struct conf *c)
 	is_int(c->limits.parts, 100, "parts");
 	is_int(c->limits.attempts, 3, "attempts");
 	is_int(c->limits.busy_timeout, 120000, "busy-timeout in ms");
+	is_int(c->limits.ack_per_hour, 50, "ack-per-hour");
+	is_int(c->limits.notify_per_hour, 300, "notify-per-hour");
 	is_int(g_strv_length(c->files), 3, "three files read");
 	g_free(db);
 	g_free(pw);
@@ -242,6 +246,8 @@ test_defaults(void)
 	is_str(c->secret, "/etc/postdesk/secret", "default secret");
 	is_int(c->limits.message_size, 50 * 1024 * 1024, "default size");
 	is_int(c->limits.busy_timeout, 30000, "default busy-timeout");
+	is_int(c->limits.ack_per_hour, 200, "default ack-per-hour");
+	is_int(c->limits.notify_per_hour, 2000, "default notify-per-hour");
 	is_int(c->transport.kind, CONF_TRANSPORT_FILE, "default transport");
 	is_str(c->transport.path, "", "default transport path");
 	conf_free(c);
