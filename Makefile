@@ -100,7 +100,17 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(CORE_OBJS) $(CLI_OBJS) | $(B
 TEST_HELPERS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%, \
 	    $(filter-out tests/unit/test-%.c,$(wildcard tests/unit/*.c)))
 
-unit: $(UNIT_BINS) $(TEST_HELPERS)
+# postdesk-deliver with the fault hooks of ingest.c
+# (POSTDESK_TEST_PARSE_FAULT=crash|hang|oom): test builds only.
+HOOKS_BIN = $(BUILD)/tests/postdesk-deliver-hooks
+$(BUILD)/tests/ingest-hooks.o: src/ingest.c $(wildcard include/*.h src/*.h) \
+	    Makefile | $(BUILD)
+	$(Q)$(CC) $(ALL_CFLAGS) -DPOSTDESK_TEST_HOOKS -c -o $@ $<
+$(HOOKS_BIN): $(BUILD)/deliver-main.o $(BUILD)/tests/ingest-hooks.o \
+	    $(filter-out $(BUILD)/ingest.o,$(CORE_OBJS))
+	$(Q)$(CC) -o $@ $^ $(LEAN_LIBS)
+
+unit: $(UNIT_BINS) $(TEST_HELPERS) $(HOOKS_BIN)
 
 # check and demo first install the Debian packages they need
 # (contrib/install-deps.sh); DEPS=yes also installs the test servers.

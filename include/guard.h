@@ -11,7 +11,7 @@
 /*
  * The guard tells a fault of one message from a fault of the machine.
  * While it is armed for a message, a crash (SIGSEGV, SIGBUS, SIGILL,
- * SIGFPE, SIGABRT: also a failed allocation under the memory limit,
+ * SIGFPE, SIGABRT, SIGTRAP: also a failed allocation under the memory limit,
  * which GLib turns into an abort) or an expired CPU limit writes one
  * line "<digest> <attempt> <what>\n" with write(2) to the faults file,
  * "<database>.faults", opened before any message is read.  The next

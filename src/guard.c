@@ -33,6 +33,7 @@ static const struct {
 } fatal_sigs[] = {
 	{ SIGSEGV, "SIGSEGV" }, { SIGBUS, "SIGBUS" }, { SIGILL, "SIGILL" },
 	{ SIGFPE, "SIGFPE" }, { SIGABRT, "SIGABRT" },
+	{ SIGTRAP, "SIGTRAP" },	/* GLib's g_error(): a failed allocation */
 };
 
 /* Everything the handlers touch is set up before a message is armed. */
