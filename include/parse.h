@@ -51,6 +51,14 @@ struct msg	*parse_message(const char *raw, size_t len,
  * as parse_message() gives it.
  */
 struct msg	*parse_raw(const char *raw, size_t len);
+/* Where to cut the mail at raw (its header first) so that the MIME
+ * parser never builds more than max_parts parts or nests deeper than
+ * max_depth multiparts (0: no limit): len when it fits, else the start
+ * of the delimiter line that passes a limit, and the limit's flag
+ * (MSG_F_OVER_PARTS, MSG_F_OVER_DEPTH) in *flags.  A scan of the raw
+ * bytes; nothing is copied. */
+size_t		 parse_raw_mime_cut(const char *raw, size_t len,
+		    unsigned max_parts, unsigned max_depth, unsigned *flags);
 /* The id for a mail without one: "noid-<digest>@postdesk.invalid". */
 void		 parse_raw_noid(struct msg *, const char *raw, size_t len);
 

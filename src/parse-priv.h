@@ -20,6 +20,8 @@ struct pctx {
 	unsigned		 nparts;
 	bool			 text_off;	/* inside an alternative that
 						   already gave plain text */
+	gint64			 cut_at;	/* where bounded() cut what the
+						   MIME parser gets, or -1 */
 };
 
 /* Walk the MIME tree under the message's top part into c->m. */

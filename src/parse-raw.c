@@ -248,3 +248,155 @@ parse_raw_noid(struct msg *m, const char *raw, size_t len)
 	m->message_id = g_strdup_printf("noid-%s@postdesk.invalid", hex);
 	m->flags |= MSG_F_NO_MESSAGE_ID;
 }
+
+/*
+ * The MIME structure, followed on the raw bytes: a stack of the open
+ * multiparts' boundaries, the header of each entity (its Content-Type
+ * decides what follows), the delimiter lines.
+ */
+struct mscan {
+	const char	*raw;
+	size_t		 len;
+	GPtrArray	*bounds;	/* open boundaries, innermost last */
+	GString		*ctype;		/* the entity's Content-Type so far */
+	bool		 in_header, in_ctype;
+	unsigned	 parts, max_parts, max_depth;
+	unsigned	*flags;
+};
+
+/* The boundary parameter of a multipart Content-Type value, or NULL. */
+static char *
+boundary_of(char *ctype)
+{
+	const char *p;
+	size_t n;
+
+	if (g_ascii_strncasecmp(g_strchug(ctype), "multipart/", 10) != 0)
+		return NULL;
+	for (p = ctype; *p != '\0'; p++)
+		if (g_ascii_strncasecmp(p, "boundary=", 9) == 0 &&
+		    (p == ctype || strchr("; \t", p[-1]) != NULL))
+			break;
+	if (*p == '\0')
+		return NULL;
+	p += 9;
+	if (*p == '"') {
+		p++;
+		n = strcspn(p, "\"");
+	} else
+		n = strcspn(p, "; \t\r\n");
+	return n > 0 ? g_strndup(p, n) : NULL;
+}
+
+/* Which open boundary (index, innermost first) the line delimits;
+ * -1 when none.  *close: it is the closing "--b--". */
+static int
+delimiter(const struct mscan *sc, const char *line, size_t n, bool *close)
+{
+	for (guint i = sc->bounds->len; i > 0; i--) {
+		const char *b = g_ptr_array_index(sc->bounds, i - 1);
+		size_t bl = strlen(b), k = 2 + bl;
+
+		if (n < k || memcmp(line + 2, b, bl) != 0)
+			continue;
+		*close = n >= k + 2 && line[k] == '-' && line[k + 1] == '-';
+		if (*close)
+			k += 2;
+		while (k < n && (line[k] == ' ' || line[k] == '\t' ||
+		    line[k] == '\r'))
+			k++;
+		if (k == n)
+			return (int)(i - 1);
+	}
+	return -1;
+}
+
+/* The end of an entity's header: what its body is.  false when it
+ * opens a multipart deeper than the limit. */
+static bool
+header_end(struct mscan *sc)
+{
+	char *b;
+
+	sc->in_header = false;
+	sc->in_ctype = false;
+	if ((b = boundary_of(sc->ctype->str)) != NULL) {
+		g_ptr_array_add(sc->bounds, b);
+		if (sc->max_depth > 0 && sc->bounds->len > sc->max_depth) {
+			*sc->flags |= MSG_F_OVER_DEPTH;
+			return false;
+		}
+	} else if (g_ascii_strncasecmp(g_strchug(sc->ctype->str),
+	    "message/rfc822", 14) == 0)
+		sc->in_header = true;	/* the enclosed message's header */
+	g_string_truncate(sc->ctype, 0);
+	return true;
+}
+
+/* A header line of an entity; false past the depth limit. */
+static bool
+header_line(struct mscan *sc, const char *line, size_t n)
+{
+	if (n == 0 || (n == 1 && line[0] == '\r'))
+		return header_end(sc);
+	if (line[0] == ' ' || line[0] == '\t') {
+		if (sc->in_ctype)
+			g_string_append_len(sc->ctype, line, (gssize)n);
+		return true;
+	}
+	sc->in_ctype = n > 13 && g_ascii_strncasecmp(line, "Content-Type:",
+	    13) == 0;
+	if (sc->in_ctype) {
+		g_string_truncate(sc->ctype, 0);
+		g_string_append_len(sc->ctype, line + 13, (gssize)n - 13);
+	}
+	return true;
+}
+
+/* A body line: a delimiter opens the next part, or closes multiparts.
+ * false when the part or depth limit is passed at this line. */
+static bool
+body_line(struct mscan *sc, const char *line, size_t n)
+{
+	bool close;
+	int i;
+
+	if (n < 2 || line[0] != '-' || line[1] != '-' || sc->bounds->len == 0 ||
+	    (i = delimiter(sc, line, n, &close)) == -1)
+		return true;
+	g_ptr_array_set_size(sc->bounds, (guint)i + (close ? 0 : 1));
+	if (close)
+		return true;
+	if (sc->max_parts > 0 && ++sc->parts > sc->max_parts) {
+		*sc->flags |= MSG_F_OVER_PARTS;
+		return false;
+	}
+	sc->in_header = true;
+	return true;
+}
+
+size_t
+parse_raw_mime_cut(const char *raw, size_t len, unsigned max_parts,
+    unsigned max_depth, unsigned *flags)
+{
+	struct mscan sc = { .raw = raw, .len = len, .in_header = true,
+	    .bounds = g_ptr_array_new_with_free_func(g_free),
+	    .ctype = g_string_new(NULL), .max_parts = max_parts,
+	    .max_depth = max_depth, .flags = flags };
+	size_t p = 0, cut = len;
+
+	while (p < len) {
+		const char *nl = memchr(raw + p, '\n', len - p);
+		size_t n = nl != NULL ? (size_t)(nl - raw) - p : len - p;
+
+		if (!(sc.in_header ? header_line(&sc, raw + p, n) :
+		    body_line(&sc, raw + p, n))) {
+			cut = p;
+			break;
+		}
+		p += n + 1;
+	}
+	g_ptr_array_free(sc.bounds, TRUE);
+	g_string_free(sc.ctype, TRUE);
+	return cut;
+}

@@ -112,10 +112,15 @@ static void
 on_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
     gpointer arg)
 {
-	struct msg *m = arg;
+	const struct pctx *c = arg;
+	struct msg *m = c->m;
 
-	(void)offset;
 	(void)item;
+	/* Our own cut leaves multiparts open: not the sender's fault. */
+	if (c->cut_at >= 0 && (offset < 0 || offset >= c->cut_at) &&
+	    (code == GMIME_WARN_MALFORMED_MULTIPART ||
+	    code == GMIME_WARN_TRUNCATED_MESSAGE))
+		return;
 	switch (code) {
 	case GMIME_WARN_MALFORMED_MULTIPART:
 	case GMIME_WARN_TRUNCATED_MESSAGE:
@@ -585,6 +590,42 @@ construct(struct pctx *c, const char *raw, size_t len, GByteArray **arrp)
 	return message;
 }
 
+/*
+ * What the MIME parser gets of the mail at raw: its structure cut where
+ * it passes the part or depth limit, and a header over the limit cut to
+ * it (whole lines; only then is anything copied, into *copy).
+ */
+static const char *
+bounded(struct pctx *c, const char *raw, size_t len, size_t *outlen,
+    char **copy)
+{
+	const struct parse_opts *o = c->o;
+	size_t hlen = header_length(raw, len), keep, h;
+	const char *nl;
+
+	*copy = NULL;
+	/* Each attachment may come with a text sibling: the exact part
+	 * limit is parse_body's, this one bounds the parser's work. */
+	keep = parse_raw_mime_cut(raw, len, o->max_parts > 0 ?
+	    2 * o->max_parts + 1 : 0, o->max_depth, &c->m->flags);
+	*outlen = keep;
+	if (keep < len)
+		c->cut_at = (gint64)keep;
+	if (o->max_header_bytes == 0 || hlen <= o->max_header_bytes)
+		return raw;
+	c->m->flags |= MSG_F_OVER_HEADER;
+	nl = memrchr(raw, '\n', o->max_header_bytes);
+	h = nl != NULL ? (size_t)(nl - raw) + 1 : 0;
+	keep = MAX(keep, hlen);
+	*copy = g_malloc(h + (keep - hlen) + 1);
+	memcpy(*copy, raw, h);
+	memcpy(*copy + h, raw + hlen, keep - hlen);
+	*outlen = h + (keep - hlen);
+	if (keep < len)
+		c->cut_at = (gint64)*outlen;
+	return *copy;
+}
+
 static void
 finish(struct pctx *c)
 {
@@ -610,22 +651,27 @@ finish(struct pctx *c)
 struct msg *
 parse_message(const char *raw, size_t len, const struct parse_opts *o)
 {
-	struct pctx c = { .m = msg_new(), .o = o };
+	struct pctx c = { .m = msg_new(), .o = o, .cut_at = -1 };
 	GMimeMessage *message = NULL;
 	GByteArray *arr = NULL;
-	size_t start;
+	char *copy = NULL;
+	size_t start, inlen;
 
 	parse_init();
 	c.m->raw_len = len;
 	if (o->max_size > 0 && len > o->max_size)
 		c.m->flags |= MSG_F_OVER_SIZE;
 	c.gopts = g_mime_parser_options_new();
-	g_mime_parser_options_set_warning_callback(c.gopts, on_warning, c.m);
+	g_mime_parser_options_set_warning_callback(c.gopts, on_warning, &c);
 	c.plain = g_string_new(NULL);
 	c.html = g_string_new(NULL);
 	start = header_start(c.m, raw, len);
-	if (start < len)
-		message = construct(&c, raw + start, len - start, &arr);
+	if (start < len) {
+		const char *in = bounded(&c, raw + start, len - start, &inlen,
+		    &copy);
+
+		message = construct(&c, in, inlen, &arr);
+	}
 	if (message == NULL) {
 		no_headers(&c, raw, len);
 	} else {
@@ -641,6 +687,7 @@ parse_message(const char *raw, size_t len, const struct parse_opts *o)
 	}
 	if (arr != NULL)
 		g_byte_array_free(arr, FALSE);
+	g_free(copy);
 	if (c.m->message_id[0] == '\0')
 		parse_raw_noid(c.m, raw, len);
 	if (c.plain != NULL)
