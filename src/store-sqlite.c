@@ -21,6 +21,9 @@
  * refused instead of being migrated into a postdesk database. */
 #define STORE_APP_ID	1346652977	/* 0x50444b31 */
 
+/* Bytes the WAL keeps after a checkpoint let it start over. */
+#define WAL_SIZE_LIMIT	4194304
+
 /*
  * Migrations: migrations[i] takes the schema from version i to i + 1
  * (PRAGMA user_version), each in one transaction of its own.  The list
@@ -704,8 +707,10 @@ set_pragmas(struct store *s, int64_t busy_ms)
 	 * Every pipe delivery is a new process.  Without these, the last
 	 * connection to close checkpoints and deletes the WAL, and the next
 	 * one creates it again: two extra fsyncs and a file per mail.  The
-	 * WAL stays and SQLite's auto-checkpoint (1000 pages) keeps it
-	 * small.
+	 * WAL stays; SQLite's auto-checkpoint (1000 pages) lets it start
+	 * over, and journal_size_limit then truncates it, so that one
+	 * large mail (or a full disk that was freed again) does not keep
+	 * its size for good.
 	 */
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL,
@@ -713,7 +718,9 @@ set_pragmas(struct store *s, int64_t busy_ms)
 	/* Reads through mmap: a new process per mail would otherwise copy
 	 * every page it touches out of the page cache. */
 	rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; "
-	    "PRAGMA mmap_size = 268435456", NULL, NULL, NULL);
+	    "PRAGMA mmap_size = 268435456; "
+	    "PRAGMA journal_size_limit = " G_STRINGIFY(WAL_SIZE_LIMIT),
+	    NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return fail(s, rc, "%s: foreign keys", s->path);
 	if (run(s, stmt(s, ST_SYNC_FULL), "%s: synchronous", s->path) == -1)

@@ -80,4 +80,24 @@ t_is "$(sql "select flags & 1024 from messages where subject = 'parts'")" 1024 \
     "300,000 parts: flagged over-part-limit"
 t_ok "300,000 parts: at most 500 attachments" \
     [ "$(sql "select count(*) from attachments a join messages m on m.id = a.message where m.subject = 'parts'")" -le 500 ]
+
+# The WAL gives back what one large mail took: after a 20 MB mail and a
+# few more it is back near 4 MB (journal_size_limit); it kept 40 MB.
+W=$D/wal
+"$POSTDESK" init --address support@support.example.test "$W" >/dev/null
+wdeliver() {
+	"$POSTDESK_DELIVER" -c "$W/postdesk.conf" deliver -f w@customer.example \
+	    -r support@support.example.test 2>/dev/null
+}
+{ printf 'From: w@customer.example\nSubject: wal big\nMessage-ID: <walbig@customer.example>\n\n'
+  head -c 20000000 /dev/zero | tr '\0' 'w'; } | wdeliver
+big=$(wc -c <"$W/postdesk.db-wal" | tr -d ' ')
+for i in 1 2 3 4 5 6; do
+	printf 'From: w@customer.example\nSubject: wal %s\nMessage-ID: <wal%s@customer.example>\n\n%s\n' \
+	    "$i" "$i" "$(head -c 300000 /dev/zero | tr '\0' 'w')" | wdeliver
+done
+wal=$(wc -c <"$W/postdesk.db-wal" | tr -d ' ')
+t_diag "WAL after a 20 MB mail: $big bytes; after six more: $wal bytes"
+t_ok "the WAL grew with the large mail" [ "$big" -gt 20000000 ]
+t_ok "the WAL shrank again ($wal bytes < 6 MB)" [ "$wal" -lt 6000000 ]
 t_done
