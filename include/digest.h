@@ -17,9 +17,10 @@ size_t	digest_trace_len(const char *raw, size_t len);
 
 /*
  * SHA-256 (lower-case hex, NUL-terminated) of the message without its
- * leading trace block, with CR LF counted as LF: an MTA retry that adds
- * a trace header, or the same mail delivered once per recipient, digests
- * the same.
+ * leading trace block and without blank lines or white space at its
+ * very end, with CR LF counted as LF: an MTA retry that adds a trace
+ * header, the same mail delivered once per recipient, or a copy that
+ * gained or lost its last line end, digests the same.
  */
 void	digest_message(const char *raw, size_t len,
 	    char out[DIGEST_HEX_LEN + 1]);

@@ -337,4 +337,15 @@ int		 store_tags(struct store *, int64_t ticket, char ***tags);
 /* The store's clock: time(NULL), or $POSTDESK_NOW (tests). */
 int64_t		 store_now(struct store *);
 
+/* The first message stored under message_id (its ticket, sender and
+ * when it came): 1 found, 0 none, -1 error. */
+struct store_msg_first {
+	int64_t		 id;
+	int64_t		 ticket;
+	int64_t		 received;
+	char		*from_addr;	/* free with g_free */
+};
+int		 store_message_first(struct store *, const char *message_id,
+		    struct store_msg_first *);
+
 #endif

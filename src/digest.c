@@ -61,6 +61,13 @@ digest_message(const char *raw, size_t len, char out[DIGEST_HEX_LEN + 1])
 	GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
 	size_t p = digest_trace_len(raw, len), start = p;
 
+	/* Blank lines and white space at the very end come and go with
+	 * every tool that copies a mail (an editor, a shell's $(...), an
+	 * MTA that adds the last line end): not part of the mail. */
+	while (len > p && (raw[len - 1] == '\n' || raw[len - 1] == '\r' ||
+	    raw[len - 1] == ' ' || raw[len - 1] == '\t'))
+		len--;
+
 	/* CR LF and LF transports must give the same digest. */
 	for (; p < len; p++) {
 		if (raw[p] == '\r' && p + 1 < len && raw[p + 1] == '\n') {

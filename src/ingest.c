@@ -480,6 +480,41 @@ place(struct job *j)
 	    j->th.evidence), j->auto_why != NULL ? j->auto_why : j->th.why);
 }
 
+/*
+ * Another mail came under this Message-ID before.  From the same sender
+ * within the reopen window it is a copy that differs in some byte (a
+ * hand-injected copy, a rewritten header): it joins the first one's
+ * ticket, flagged, and nobody is acknowledged again.
+ */
+static int
+same_id_join(struct job *j)
+{
+	const struct conf_queue *q = j->th.queue;
+	int64_t window = q != NULL ? q->reopen_window : 30 * 86400;
+	struct store_msg_first f;
+	int r;
+
+	if (!(j->m->flags & MSG_F_ID_CONFLICT) || j->th.ticket != 0 ||
+	    j->th.evidence != EVIDENCE_NEW)
+		return 0;
+	if ((r = store_message_first(j->ing->store, j->m->message_id,
+	    &f)) != 1)
+		return r;
+	if (f.ticket != 0 && g_ascii_strcasecmp(f.from_addr,
+	    j->m->from.address) == 0 && (int64_t)time(NULL) - f.received <=
+	    window) {
+		j->th.ticket = f.ticket;
+		j->th.evidence = EVIDENCE_FOREIGN_REF;
+		j->noack = true;
+		snprintf(j->th.why, sizeof(j->th.why), "same Message-ID and "
+		    "sender as message %" PRId64 ", other bytes", f.id);
+		event(j, f.ticket, "message-id-conflict", NULL, NULL,
+		    j->th.why);
+	}
+	g_free(f.from_addr);
+	return 0;
+}
+
 static int
 thread_job(struct job *j)
 {
@@ -712,7 +747,7 @@ run_job(struct job *j, const struct ingest_attempt *attempts)
 	parse_job(j, attempts);
 	if ((r = dedupe(j)) != 0)
 		return r == 1 ? 0 : -1;
-	if (thread_job(j) == -1)
+	if (thread_job(j) == -1 || same_id_join(j) == -1)
 		return -1;
 	if (j->th.unknown_rcpt && cf->refuse_unknown) {
 		set_result(j->res, INGEST_REFUSED, 550, "unknown recipient "

@@ -217,6 +217,7 @@ enum st {
 	ST_OUTBOX_FAILED, ST_RATE_COUNT, ST_RATE_ADD, ST_RATE_PRUNE,
 	ST_TAG_ADD, ST_TAG_DEL, ST_TAG_LIST,
 	ST_COUNT_OUTBOX, ST_COUNT_OUTBOX_QUEUED,
+	ST_MSG_FIRST,
 	ST_COUNT
 };
 
@@ -291,6 +292,8 @@ static const char *const sqls[ST_COUNT] = {
 	    " date, received, flags, threaded_by, envelope_from, raw)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
 	    " ?14, ?15)",
+	[ST_MSG_FIRST] = "SELECT id, ticket, received, from_addr FROM messages"
+	    " WHERE message_id = ?1 AND direction = 'in' ORDER BY id LIMIT 1",
 	[ST_MSG_FIND] = "SELECT id, ticket, digest = ?2 FROM messages"
 	    " WHERE message_id = ?1 ORDER BY digest = ?2 DESC, id LIMIT 1",
 	[ST_RCPT_ADD] = "INSERT INTO message_rcpts (message, address)"
@@ -1461,6 +1464,31 @@ store_message_find(struct store *s, const char *message_id,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	return same ? 1 : 0;
+}
+
+int
+store_message_first(struct store *s, const char *message_id,
+    struct store_msg_first *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = (struct store_msg_first){ 0 };
+	if ((st = stmt(s, ST_MSG_FIRST)) == NULL)
+		return -1;
+	bind_str(st, 1, message_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->ticket = sqlite3_column_int64(st, 1);
+		out->received = sqlite3_column_int64(st, 2);
+		out->from_addr = col_str(st, 3);
+	} else if (rc != SQLITE_DONE)
+		fail(s, rc, "message %s: first", message_id);
+	done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return rc == SQLITE_ROW ? 1 : 0;
 }
 
 int

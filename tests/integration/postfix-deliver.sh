@@ -103,6 +103,48 @@ ms_smtpsink_wait 1 10
 t_ok "oversized: the DSN to the customer carries our reason" \
     grep -rqs 'message too large' "$MS_SMTPSINK_DIR"
 t_is "$(sql "select count(*) from messages where subject='Huge'")" 0 "oversized: not stored"
+# The same mail twice, as an admin tries it: sent through Postfix, then
+# a CRLF copy of the original through Postfix again, then the stored
+# copy (CRLF, its last line end lost on the way) handed to the pipe by
+# hand.  One ticket, one acknowledgement.
+printf 'From: Erin <erin@customer.example>\nTo: support@support.example.test\nSubject: Same mail\nDate: Fri, 04 Dec 2026 10:00:00 +0000\nMessage-ID: <same1@customer.example>\n\nHello,\nthe printer.\n' \
+    >"$MAILSTACK_DIR/same.eml"
+sed 's/$/\r/' "$MAILSTACK_DIR/same.eml" >"$MAILSTACK_DIR/same-crlf.eml"
+for f in same.eml same-crlf.eml; do
+	swaks --silent 2 --server "127.0.0.1:$POSTFIX_PORT" --from erin@customer.example \
+	    --to support@support.example.test --data "@$MAILSTACK_DIR/$f" \
+	    >>"$MAILSTACK_DIR/swaks.log" 2>&1
+	ms_postfix_wait_empty 20
+done
+sqlite3 "$DB" "select writefile('$MAILSTACK_DIR/same.raw', raw) from messages where message_id = 'same1@customer.example'" >/dev/null
+printf '%s' "$(sed 's/$/\r/' "$MAILSTACK_DIR/same.raw")" |
+    "$POSTDESK_DELIVER" -c "$CONF" deliver -f erin@customer.example \
+    -r support@support.example.test 2>/dev/null
+t_is "$?" 0 "the same mail by hand: exit 0"
+t_is "$(sql "select count(*) from messages where message_id = 'same1@customer.example'")" 1 \
+    "the same mail three ways: stored once"
+t_is "$(sql "select count(*) from tickets where subject = 'Same mail'")" 1 \
+    "the same mail three ways: one ticket"
+t_is "$(sql "select count(*) from outbox where rcpt = 'erin@customer.example'")" 1 \
+    "the same mail three ways: one acknowledgement"
+# Same Message-ID and From, other text: joins the first one's ticket,
+# flagged, not acknowledged again; from someone else: a ticket of its own.
+sed 's/the printer/the scanner/' "$MAILSTACK_DIR/same.eml" |
+    "$POSTDESK_DELIVER" -c "$CONF" deliver -f erin@customer.example \
+    -r support@support.example.test 2>/dev/null
+t_is "$(sql "select count(distinct ticket) from messages where message_id = 'same1@customer.example'")" 1 \
+    "same Message-ID and sender, other bytes: the same ticket"
+t_is "$(sql "select count(*) from messages where message_id = 'same1@customer.example' and flags & 32768")" 1 \
+    "same Message-ID and sender, other bytes: flagged message-id-conflict"
+t_is "$(sql "select count(*) from outbox where rcpt = 'erin@customer.example'")" 1 \
+    "same Message-ID and sender, other bytes: no second acknowledgement"
+t_is "$(sql "select count(*) from events where what = 'message-id-conflict'")" 1 \
+    "same Message-ID and sender, other bytes: an event says so"
+sed 's/Erin <erin@/Mallory <mallory@/' "$MAILSTACK_DIR/same.eml" |
+    "$POSTDESK_DELIVER" -c "$CONF" deliver -f mallory@customer.example \
+    -r support@support.example.test 2>/dev/null
+t_is "$(sql "select count(distinct ticket) from messages where message_id = 'same1@customer.example'")" 2 \
+    "same Message-ID from another sender: a ticket of its own"
 t_is "$(sql 'pragma integrity_check')" ok "database integrity"
 t_is "$(stat -c %U "$DB"-wal 2>/dev/null || echo nobody)" nobody "WAL file belongs to the delivery user"
 t_done
