@@ -452,6 +452,19 @@ store_msg(struct job *j)
 	return 0;
 }
 
+/* A customer's mail is news on its ticket: last_customer and updated. */
+static int
+touch(struct job *j)
+{
+	char now[32];
+
+	if (j->res->ticket == 0 || author(j) != AUTHOR_CUSTOMER)
+		return 0;
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	return store_ticket_set(j->ing->store, j->res->ticket,
+	    "last_customer", now);
+}
+
 /* Decide the ticket: bounce event, new ticket or join. */
 static int
 place(struct job *j)
@@ -774,7 +787,8 @@ run_job(struct job *j, const struct ingest_attempt *attempts)
 		filter_queue(j);
 		ingest_agent_identify(j);
 	}
-	if (place(j) == -1 || store_msg(j) == -1 || flush_events(j) == -1 ||
+	if (place(j) == -1 || store_msg(j) == -1 || touch(j) == -1 ||
+	    flush_events(j) == -1 ||
 	    finish_ticket(j) == -1 ||
 	    store_attempt_clear(j->ing->store, j->digest) == -1)
 		return -1;

@@ -77,8 +77,12 @@ t_is "$(threaded 2)" our-ref "reply threaded by our-ref"
 t_ok "strong evidence: Cc'd carol becomes a watcher" is_participant 1 carol@customer.example
 
 # Subject tag from a participant joins; from a stranger, a new ticket.
+# A customer's follow-up is news: the ticket's updated and last_customer.
+sql "update tickets set updated = 0, last_customer = 0 where number = 1"
 msg 'alice@customer.example' 'More about it [Support #1]' >"$D/m3"
 deliver alice@customer.example $SUP <"$D/m3" >/dev/null
+t_is "$(sql "select updated > 0 and last_customer > 0 from tickets where number = 1")" 1 \
+    "a customer's follow-up updates the ticket's updated and last_customer"
 t_is "$(ticket_of 3)" 1 "subject tag from a participant joins"
 t_is "$(threaded 3)" subject-tag "threaded by subject-tag"
 msg 'mallory@evil.example' 'Re: [Support #1] give me the data' >"$D/m4"
