@@ -6,6 +6,7 @@
 
 #include "digest.h"
 #include "parse.h"
+#include "parse-priv.h"
 
 /*
  * The fallback for a mail that made the real parser fail again and
@@ -31,13 +32,7 @@ clean(const char *p, size_t n, bool multiline)
 			g_string_append_c(g, p[i] != '\0' ? p[i] : ' ');
 	s = g_utf8_make_valid(g->str, (gssize)g->len);
 	g_string_free(g, TRUE);
-	for (char *q = s; *q != '\0'; q++) {
-		unsigned char ch = (unsigned char)*q;
-
-		if ((ch < 0x20 || ch == 0x7f) &&
-		    !(multiline && (ch == '\n' || ch == '\t')))
-			*q = ' ';
-	}
+	parse_scrub(s, multiline);
 	return multiline ? s : g_strstrip(s);
 }
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer target for the parse stage: parse_message() on arbitrary
- * bytes, with the default limits and with tight ones, then a check of
+ * bytes, with the default limits and with tight ones (which also drive
+ * the raw scan that cuts a mail at its part and depth limits), and the
+ * raw fallback parse_raw(), then a check of
  * the struct msg contract (msg.h): every string non-NULL, valid UTF-8,
  * no CR, no LF outside the bodies, no other control characters.  A
  * breach abort()s so that libFuzzer keeps the input.
@@ -135,6 +137,16 @@ run(const char *raw, size_t len, const struct parse_opts *o)
 	msg_free(m);
 }
 
+/* The raw fallback (parse_raw) keeps the same contract. */
+static void
+run_raw(const char *raw, size_t len)
+{
+	struct msg *m = parse_raw(raw, len);
+
+	check_msg(m, len, false);
+	msg_free(m);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -164,5 +176,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.keep_part_data = true,
 	};
 	run((const char *)data, size, &o);
+	run_raw((const char *)data, size);
 	return 0;
 }
