@@ -144,6 +144,9 @@ struct conf {
 					   "-- " signature */
 	char		*templates;	/* the shipped templates, NULL =
 					   the built-in place */
+	int64_t		 relay_hold;	/* relay-hold: seconds an agent's
+					   answer waits in the outbox,
+					   default 60, 0 = none */
 	char		**files;	/* every file read, NULL-ended */
 };
 

@@ -327,4 +327,21 @@ int		 store_tags(struct store *, int64_t ticket, char ***tags);
 /* The store's clock: time(NULL), or $POSTDESK_NOW (tests). */
 int64_t		 store_now(struct store *);
 
+/*
+ * Relays held back (relay-hold): the outbox row of outgoing message
+ * "message" records the incoming message that caused it and is not
+ * sent before not_before.  0 / -1.
+ */
+int		 store_outbox_hold(struct store *, int64_t message,
+		    int64_t cause, int64_t not_before);
+/*
+ * Cancel the unsent outbox rows caused by incoming message cause: they
+ * end as failed with last_error why.  *cancelled: how many; *sent: how
+ * many were sent already or are being sent (leased).  0 / -1.
+ */
+int		 store_outbox_cancel(struct store *, int64_t cause,
+		    const char *why, int64_t *cancelled, int64_t *sent);
+/* Add msg.h flag bits to a stored message.  0 / -1. */
+int		 store_message_flag(struct store *, int64_t id, unsigned flags);
+
 #endif

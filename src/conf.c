@@ -26,6 +26,7 @@
 #define DEFAULT_SECRET		"/etc/postdesk/secret"
 #define DEFAULT_LANGUAGE	"en"
 #define DEFAULT_REOPEN		(30 * 86400)
+#define DEFAULT_RELAY_HOLD	60
 
 enum tok_kind {
 	TOK_WORD,
@@ -1523,6 +1524,17 @@ st_limit(struct parser *p, struct args *a)
 		perr(p, "%s: bad %s \"%s\"", a->what, limit_nouns[l->kind], s);
 }
 
+/*
+ * relay-hold DURATION: an agent's answer waits this long in the outbox,
+ * so that a second delivery of the same mail to the comment address can
+ * still make it a note; 0 sends at once.
+ */
+static void
+st_relay_hold(struct parser *p, struct args *a)
+{
+	duration_statement(p, a, &p->conf->relay_hold);
+}
+
 /* Dispatch. */
 
 static const struct keyword top_keywords[] = {
@@ -1536,6 +1548,7 @@ static const struct keyword top_keywords[] = {
 	{ "include",		st_include },
 	{ "limit",		st_limit },
 	{ "queue",		st_queue },
+	{ "relay-hold",		st_relay_hold },
 	{ "secret",		st_secret },
 	{ "templates",		st_templates },
 	{ "transport",		st_transport },
@@ -1919,6 +1932,7 @@ conf_default(void)
 		.send_max_age = 2 * 86400,
 		.busy_timeout = 30000,
 	};
+	c->relay_hold = DEFAULT_RELAY_HOLD;
 	c->charsets = strv_empty();
 	c->trust_authres_domains = strv_empty();
 	c->files = strv_empty();

@@ -36,6 +36,46 @@ token_of_agent(struct job *j)
 	}
 }
 
+static bool
+is_comment_address(const struct conf *cf, const char *address)
+{
+	bool comment = false;
+
+	return conf_queue_by_address(cf, address, &comment) != NULL &&
+	    comment;
+}
+
+/* A comment address or comment token among this run's recipients. */
+static bool
+comment_rcpt(const struct job *j)
+{
+	for (size_t i = 0; i < j->env->nrcpts; i++)
+		if (is_comment_address(j->ing->conf, j->env->rcpts[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Is the mail meant for the agents only?  Its envelope, or its To/Cc:
+ * every per-recipient delivery of one mail sees the same headers, so
+ * every run decides the same.  Any queue's comment address counts: in
+ * doubt a mail stays internal.
+ */
+static bool
+comment_evidence(const struct job *j)
+{
+	const struct msg_addrs *lists[] = { &j->m->to, &j->m->cc };
+
+	if (j->th.comment || comment_rcpt(j))
+		return true;
+	for (size_t l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++)
+			if (is_comment_address(j->ing->conf,
+			    lists[l]->v[i].address))
+				return true;
+	return false;
+}
+
 void
 ingest_agent_identify(struct job *j)
 {
@@ -76,7 +116,7 @@ ingest_agent_identify(struct job *j)
 	for (size_t i = 0; i < l.n; i++)
 		if (l.v[i].kind == AGENTCMD_COMMENT)
 			j->m->flags |= MSG_F_INTERNAL;
-	if (j->th.comment)
+	if (comment_evidence(j))
 		j->m->flags |= MSG_F_INTERNAL;
 	agentcmd_clear(&l);
 }
@@ -272,7 +312,7 @@ relay(struct job *j, struct respond_ctx *c, const char *text)
 		    .name = pv[i].name, .address = pv[i].address },
 		    .from_name = from, .what = "relay", .body = text,
 		    .agent_name = j->agent->name, .in_reply_to = c->root_id,
-		    .with_parts = true });
+		    .with_parts = true, .relay = true });
 	}
 out:
 	store_participants_free(pv, n);
@@ -299,11 +339,22 @@ response_times(struct job *j)
 	return r;
 }
 
+/* The agent's own words: below the commands, above the quote. */
+static char *
+answer_text(struct job *j, int64_t ticket, const char *body)
+{
+	GPtrArray *sent = sent_texts(j, ticket);
+	char *text = quote_new_text(body, (const char *const *)sent->pdata,
+	    sent->len, j->ing->conf->cut_signature);
+
+	g_ptr_array_free(sent, TRUE);
+	return text;
+}
+
 static int
 verified(struct job *j, struct respond_ctx *c)
 {
 	struct agentcmd_list l = { 0 };
-	GPtrArray *sent;
 	char *text;
 	int r = 0;
 
@@ -313,9 +364,7 @@ verified(struct job *j, struct respond_ctx *c)
 	else
 		for (size_t i = 0; i < l.n && r == 0; i++)
 			r = run_command(j, &l.v[i]);
-	sent = sent_texts(j, c->ticket);
-	text = quote_new_text(l.body, (const char *const *)sent->pdata,
-	    sent->len, j->ing->conf->cut_signature);
+	text = answer_text(j, c->ticket, l.body);
 	if (r == 0 && (j->m->flags & MSG_F_INTERNAL))
 		r = tell_agents(j, c, text, "note", true);
 	else if (r == 0 && *g_strstrip(text) != '\0')
@@ -323,7 +372,6 @@ verified(struct job *j, struct respond_ctx *c)
 	if (r == 0)
 		r = response_times(j);
 	g_free(text);
-	g_ptr_array_free(sent, TRUE);
 	agentcmd_clear(&l);
 	return r;
 }
@@ -389,4 +437,85 @@ ingest_agent_after(struct job *j, struct respond_ctx *c)
 	default:
 		return verified(j, c);
 	}
+}
+
+/* Was stored message id, on ticket, an agent's answer that left the
+ * agents?  1 yes, 0 no, -1 error. */
+static int
+was_answer(struct job *j, int64_t ticket, int64_t id)
+{
+	struct store_ticket_full f = { 0 };
+	int r;
+
+	if ((r = store_ticket_full(j->ing->store, ticket, &f)) != 1)
+		return r;
+	r = 0;
+	for (size_t i = 0; i < f.nmessages; i++)
+		if (f.messages[i].id == id)
+			r = f.messages[i].author == AUTHOR_AGENT &&
+			    !(f.messages[i].flags & MSG_F_INTERNAL);
+	store_ticket_full_clear(&f);
+	return r;
+}
+
+/* Cancel what is still held; say so loudly when some went out. */
+static int
+cancel_relays(struct job *j, int64_t ticket, int64_t id)
+{
+	struct store *s = j->ing->store;
+	int64_t cancelled, sent;
+	char n[24];
+
+	if (store_outbox_cancel(s, id, "cancelled: a later delivery to the "
+	    "comment address made it an internal note", &cancelled,
+	    &sent) == -1)
+		return -1;
+	snprintf(n, sizeof(n), "%" PRId64, cancelled);
+	if (store_event_add(s, ticket, id, "system", "late note", NULL, n,
+	    "a later delivery of the same mail went to the comment address: "
+	    "internal, held relays cancelled") == -1)
+		return -1;
+	if (sent == 0)
+		return 0;
+	log_errx("ingest: ticket %" PRId64 ": message %" PRId64 ": note may "
+	    "have reached customers: %" PRId64 " relays sent before its "
+	    "delivery to the comment address", ticket, id, sent);
+	snprintf(n, sizeof(n), "%" PRId64, sent);
+	return store_event_add(s, ticket, id, "system", "note may have reached "
+	    "customers", NULL, n, "relayed before a later delivery to the "
+	    "comment address (relay-hold too short or 0)");
+}
+
+int
+ingest_agent_late_note(struct job *j, int64_t id, int64_t ticket)
+{
+	struct store_ticket t = { 0 };
+	struct agentcmd_list l = { 0 };
+	struct respond_ctx c;
+	char *text;
+	int r;
+
+	if (ticket == 0 || !comment_rcpt(j))
+		return 0;
+	if ((r = was_answer(j, ticket, id)) != 1)
+		return r;
+	if (store_message_flag(j->ing->store, id, MSG_F_INTERNAL) == -1 ||
+	    cancel_relays(j, ticket, id) == -1)
+		return -1;
+	/* The first run proved the author; tell the others, as for a
+	 * note. */
+	if ((j->agent = conf_agent_find(j->ing->conf, j->m->from.address)) ==
+	    NULL)
+		return 0;
+	j->verdict = AGENT_VERIFIED_TOKEN;
+	if (store_ticket_get(j->ing->store, ticket, &t) != 1)
+		return -1;
+	ingest_ctx(j, &t, id, &c);
+	agentcmd_parse(j->m->body_text, &l);
+	text = answer_text(j, ticket, l.body);
+	r = c.queue != NULL ? tell_agents(j, &c, text, "note", true) : 0;
+	g_free(text);
+	agentcmd_clear(&l);
+	store_ticket_clear(&t);
+	return r;
 }

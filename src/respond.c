@@ -357,6 +357,7 @@ struct outmail {
 	const char		*in_reply_to;	/* NULL: the message's id */
 	bool			 with_parts;	/* the message's attachments */
 	bool			 internal;	/* Reply-To: the comment address */
+	bool			 relay;		/* an agent's answer: held */
 };
 
 static int
@@ -381,6 +382,8 @@ store_out(struct respond *r, const struct outmail *o, const char *id,
 	    store_msgid_add(r->store, id, c->ticket, sm.id, true) == 0 &&
 	    store_outbox_add(r->store, c->ticket, sm.id, bounce,
 	    o->to->address, id, raw, len) == 0 &&
+	    (!o->relay || store_outbox_hold(r->store, sm.id, c->message,
+	    store_now(r->store) + r->conf->relay_hold) == 0) &&
 	    store_rate_add(r->store, key) == 0 &&
 	    store_rate_add(r->store, "all") == 0)
 		ret = 0;
@@ -470,7 +473,7 @@ respond_mail(struct respond *r, const struct respond_ctx *c,
 	    .from_name = rm->from_name != NULL ? rm->from_name : c->queue->tag,
 	    .out = &out, .auto_submitted = rm->auto_submitted, .tag = v.tag,
 	    .in_reply_to = rm->in_reply_to, .with_parts = rm->with_parts,
-	    .internal = rm->internal });
+	    .internal = rm->internal, .relay = rm->relay });
 	tmpl_out_clear(&out);
 	if (ret == 0)
 		ret = store_event_add(r->store, c->ticket, c->message, "system",
