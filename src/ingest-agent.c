@@ -76,6 +76,25 @@ comment_evidence(const struct job *j)
 	return false;
 }
 
+/*
+ * An agent who names a ticket by its subject tag means that ticket,
+ * proven or not: never a new ticket with the agent as its requester.
+ * The tag attaches; it grants nothing.
+ */
+static void
+join_by_tag(struct job *j)
+{
+	if (j->th.ticket != 0 || j->th.tag_ref == 0 ||
+	    j->th.evidence == EVIDENCE_BOUNCE)
+		return;
+	j->th.ticket = j->th.tag_ref;
+	j->th.tag_ref = 0;
+	j->th.evidence = EVIDENCE_SUBJECT_TAG;
+	j->th.strong = false;
+	snprintf(j->th.why, sizeof(j->th.why), "subject tag #%" PRId64
+	    " from agent <%.80s>", j->th.ticket, j->m->from.address);
+}
+
 void
 ingest_agent_identify(struct job *j)
 {
@@ -90,6 +109,8 @@ ingest_agent_identify(struct job *j)
 	    &j->agent, tok);
 	if (j->verdict == AGENT_NOT_AGENT)
 		token_of_agent(j);
+	if (j->verdict != AGENT_NOT_AGENT)
+		join_by_tag(j);
 	switch (j->verdict) {
 	case AGENT_NOT_AGENT:
 		return;
@@ -351,6 +372,20 @@ answer_text(struct job *j, int64_t ticket, const char *body)
 	return text;
 }
 
+/* An answer opens a new ticket, unless the agent set a status. */
+static int
+open_new(struct job *j)
+{
+	struct store_ticket t = { 0 };
+	int r;
+
+	if (store_ticket_get(j->ing->store, j->res->ticket, &t) != 1)
+		return -1;
+	r = t.status == TICKET_NEW ? set(j, "status", "open") : 0;
+	store_ticket_clear(&t);
+	return r;
+}
+
 static int
 verified(struct job *j, struct respond_ctx *c)
 {
@@ -367,8 +402,11 @@ verified(struct job *j, struct respond_ctx *c)
 	text = answer_text(j, c->ticket, l.body);
 	if (r == 0 && (j->m->flags & MSG_F_INTERNAL))
 		r = tell_agents(j, c, text, "note", true);
-	else if (r == 0 && *g_strstrip(text) != '\0')
+	else if (r == 0 && *g_strstrip(text) != '\0') {
 		r = relay(j, c, text);
+		if (r == 0)
+			r = open_new(j);
+	}
 	if (r == 0)
 		r = response_times(j);
 	g_free(text);

@@ -93,7 +93,39 @@ t_is "$(sql "select count(*) from messages where message_id like 'first.%'")" 1 
 t_is "$(sql "select count(*) from outbox")" "$n0" "comment run first: the token run queues nothing"
 t_is "$(to_alice First-note)" 0 "comment run first: nothing to the customer"
 
-# 4. relay-hold 0: the relay goes at once; the late note is reported.
+# 4. An unproven agent mail naming a ticket by its subject tag joins it
+# as a flagged note, never a new ticket with the agent as requester.
+n0=$(sql "select count(*) from tickets")
+printf 'From: Maria Ivanova <maria@support.example.test>\nTo: support@support.example.test\nSubject: Re: [Support #%s] Printer\nMessage-ID: <tag.%d@support.example.test>\n\n#status closed\nTag-note: call her back.\n' "$T" $$ |
+    deliver maria@support.example.test support@support.example.test
+t_is "$(sql "select count(*) from tickets")" "$n0" "unproven agent mail with a subject tag: no new ticket"
+t_is "$(sql "select ticket from messages where message_id like 'tag.%'")" "$T" \
+    "unproven agent mail with a subject tag: joins the ticket it names"
+t_is "$(sql "select flags & 393216 from messages where message_id like 'tag.%'")" 393216 \
+    "unproven agent mail with a subject tag: a flagged internal note"
+t_is "$(sql "select count(*) from participants where address='maria@support.example.test'")" 0 \
+    "unproven agent mail with a subject tag: the agent is nobody's requester"
+t_is "$(to_alice Tag-note)" 0 "unproven agent mail with a subject tag: nothing to the customer"
+t_not "unproven agent mail with a subject tag: no command ran" \
+    test "$(sql "select status from tickets where number=$T")" = closed
+
+# 5. An agent's answer opens a new ticket, or sets the status it says.
+for who in bob carol; do
+	printf 'From: %s <%s@customer.example>\nTo: support@support.example.test\nSubject: Scanner\nMessage-ID: <%s.%d@customer.example>\n\nThe scanner jams.\n' \
+	    "$who" "$who" "$who" $$ | deliver "$who@customer.example" support@support.example.test
+done
+B=$(sql "select ticket from messages where message_id like 'bob.%'")
+C=$(sql "select ticket from messages where message_id like 'carol.%'")
+BT=support+t$B.$(tok reply "$B" maria@support.example.test)@support.example.test
+CT=support+t$C.$(tok reply "$C" maria@support.example.test)@support.example.test
+printf 'From: maria@support.example.test\nTo: %s\nSubject: Re: Scanner\nMessage-ID: <ab.%d@support.example.test>\n\nPlease clean the rollers.\n' "$BT" $$ |
+    deliver maria@support.example.test "$BT"
+t_is "$(sql "select status from tickets where number=$B")" open "an agent's answer moves a new ticket to open"
+printf 'From: maria@support.example.test\nTo: %s\nSubject: Re: Scanner\nMessage-ID: <ac.%d@support.example.test>\n\n#status pending\nPlease send a photo.\n' "$CT" $$ |
+    deliver maria@support.example.test "$CT"
+t_is "$(sql "select status from tickets where number=$C")" pending "an agent's answer keeps the status the agent set"
+
+# 6. relay-hold 0: the relay goes at once; the late note is reported.
 echo "relay-hold 0" >>"$CONF"
 agent_mail zero "$RT" "" "Zero-note: oops." >"$D/zero.eml"
 deliver maria@support.example.test "$RT" <"$D/zero.eml"
