@@ -148,6 +148,7 @@ struct conf {
 					   answer waits in the outbox,
 					   default 60, 0 = none */
 	char		**files;	/* every file read, NULL-ended */
+	struct conf_stamps *stamps;	/* what they were when read */
 };
 
 /* Diagnostics: every error as "FILE:LINE: message" ("FILE: reason" for
@@ -168,6 +169,10 @@ struct conf	*conf_load(const char *path, struct conf_diag *diag);
 
 /* conf_load() with every error reported through log_warnx(). */
 struct conf	*conf_load_logged(const char *path);
+
+/* True when a file the config was read from is no longer what it was
+ * (changed, replaced or gone): a long-running process reloads. */
+bool		 conf_changed(const struct conf *);
 
 /* A config with the defaults and no queue (for commands that need none). */
 struct conf	*conf_default(void);

@@ -155,7 +155,8 @@ serves(const struct conf_agent *a, const char *queue)
 
 /*
  * Tell the agents: the assignee once there is one (unless all), else
- * the queue's agents; never a verified author.  template: notify-agent.
+ * the queue's agents -- also when the assignee is no agent of the
+ * queue any more; never a verified author.  template: notify-agent.
  */
 static int
 tell_agents(struct job *j, struct respond_ctx *c, const char *body,
@@ -165,18 +166,21 @@ tell_agents(struct job *j, struct respond_ctx *c, const char *body,
 	struct store_ticket t = { 0 };
 	char *from = g_strdup_printf("%s via %s", j->m->from.name[0] != '\0' ?
 	    j->m->from.name : j->m->from.address, c->queue->tag);
+	const struct conf_agent *as;
+	bool assignee;
 	int r = 0;
 
 	if (store_ticket_get(j->ing->store, c->ticket, &t) != 1) {
 		g_free(from);
 		return -1;
 	}
+	as = all || t.assignee[0] == '\0' ? NULL :
+	    conf_agent_find(cf, t.assignee);
+	assignee = as != NULL && serves(as, t.queue);
 	for (size_t i = 0; i < cf->nagents && r == 0; i++) {
 		const struct conf_agent *a = &cf->agents[i];
 
-		if ((!all && t.assignee[0] != '\0' &&
-		    g_ascii_strcasecmp(t.assignee,
-		    a->address) != 0) || !serves(a, t.queue) ||
+		if ((assignee && a != as) || !serves(a, t.queue) ||
 		    (a == j->agent && (j->verdict == AGENT_VERIFIED_TOKEN ||
 		    j->verdict == AGENT_VERIFIED_AUTHRES)))
 			continue;
