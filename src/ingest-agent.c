@@ -95,11 +95,43 @@ join_by_tag(struct job *j)
 	    " from agent <%.80s>", j->th.ticket, j->m->from.address);
 }
 
-void
-ingest_agent_identify(struct job *j)
+/*
+ * The From's own token in To or Cc, for the ticket the mail joins: the
+ * delivery of a mail to its other recipient (the comment address) is
+ * proven by the same token as the delivery to the reply address, so
+ * both runs find the same author.
+ */
+static bool
+header_token(const struct job *j)
+{
+	const struct msg_addrs *lists[] = { &j->m->to, &j->m->cc };
+	char tok[TOKEN_LEN + 1], *base;
+	bool comment = false;
+	int64_t ticket;
+
+	for (size_t l = 0; l < G_N_ELEMENTS(lists) && j->th.ticket != 0; l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			if (!token_address_parse(lists[l]->v[i].address, &base,
+			    &ticket, tok))
+				continue;
+			if (conf_queue_by_address(j->ing->conf, base,
+			    &comment) != NULL && ticket == j->th.ticket &&
+			    token_check(j->ing->keys, comment ? TOKEN_COMMENT :
+			    TOKEN_REPLY, ticket, j->m->from.address, tok)) {
+				g_free(base);
+				return true;
+			}
+			g_free(base);
+		}
+	return false;
+}
+
+/* Who wrote it: the verdict and the agent, and the ticket an agent's
+ * subject tag names. */
+static void
+who_wrote(struct job *j)
 {
 	bool tok = false;
-	struct agentcmd_list l = { 0 };
 
 	/* The token was made for the ticket before any merge. */
 	if (j->th.evidence == EVIDENCE_TOKEN && j->th.token_ticket != 0)
@@ -107,10 +139,22 @@ ingest_agent_identify(struct job *j)
 		    j->th.token_ticket, j->m->from.address, j->th.token);
 	j->verdict = agent_identify_env(j->ing->conf, j->m, j->env->sender,
 	    &j->agent, tok);
-	if (j->verdict == AGENT_NOT_AGENT)
+	if (j->verdict == AGENT_NOT_AGENT) {
 		token_of_agent(j);
-	if (j->verdict != AGENT_NOT_AGENT)
-		join_by_tag(j);
+		return;
+	}
+	join_by_tag(j);
+	if (j->verdict == AGENT_UNVERIFIED && header_token(j))
+		j->verdict = agent_identify_env(j->ing->conf, j->m,
+		    j->env->sender, &j->agent, true);
+}
+
+void
+ingest_agent_identify(struct job *j)
+{
+	struct agentcmd_list l = { 0 };
+
+	who_wrote(j);
 	switch (j->verdict) {
 	case AGENT_NOT_AGENT:
 		return;

@@ -83,8 +83,13 @@ t_is "$(sql "select count(*) from events where what like 'note may have%'")" 0 \
     "Bcc within relay-hold: no leak reported"
 
 # 3. Comment run first: the token run is a duplicate.
-agent_mail first "$RT" "" "First-note: internal." >"$D/first.eml"
+agent_mail first "$RT" "" "#priority high
+First-note: internal." >"$D/first.eml"
 deliver maria@support.example.test "$CM" <"$D/first.eml"
+t_is "$(sql "select flags & 393216 from messages where message_id like 'first.%'")" 131072 \
+    "comment run first: a note, proven by the reply token in To"
+t_is "$(sql "select priority from tickets where number=$T")" high \
+    "comment run first: the commands run as in the token run"
 n0=$(sql "select count(*) from outbox")
 deliver maria@support.example.test "$RT" <"$D/first.eml"
 t_is "$?" 0 "comment run first: the token run is accepted"
