@@ -15,8 +15,10 @@
  * (exactly, ASCII case-insensitive; one From address, not a list) AND
  * either
  *   (a) token_for_agent: it came to the signed reply address for (this
- *       ticket, A) -- the caller passes false for a token of another
- *       agent or another ticket; or
+ *       ticket, A), or names it in To/Cc (so that the delivery of the
+ *       same mail to its other recipient, the comment address, finds
+ *       the same author) -- the caller passes false for a token of
+ *       another agent or another ticket; or
  *   (b) our MTA's Authentication-Results (authres_trusted() with the
  *       config's trusted-authserv-id: above the first Received line)
  *       show dkim=pass with header.d = A's domain, or dmarc=pass with

@@ -149,7 +149,11 @@ struct conf {
 					   "-- " signature */
 	char		*templates;	/* the shipped templates, NULL =
 					   the built-in place */
+	int64_t		 relay_hold;	/* relay-hold: seconds an agent's
+					   answer waits in the outbox,
+					   default 60, 0 = none */
 	char		**files;	/* every file read, NULL-ended */
+	struct conf_stamps *stamps;	/* what they were when read */
 };
 
 /* Diagnostics: every error as "FILE:LINE: message" ("FILE: reason" for
@@ -170,6 +174,10 @@ struct conf	*conf_load(const char *path, struct conf_diag *diag);
 
 /* conf_load() with every error reported through log_warnx(). */
 struct conf	*conf_load_logged(const char *path);
+
+/* True when a file the config was read from is no longer what it was
+ * (changed, replaced or gone): a long-running process reloads. */
+bool		 conf_changed(const struct conf *);
 
 /* A config with the defaults and no queue (for commands that need none). */
 struct conf	*conf_default(void);

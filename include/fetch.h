@@ -43,6 +43,11 @@ struct fetch_account {
 	const char		*password;
 	struct store		*store;
 	struct ingest		*ingest;
+	/* Under --idle: set to 1, and the session ends, when a file of
+	 * the config changed; checked before each batch is stored, so no
+	 * mail is taken under a config that is gone (a removed agent's
+	 * rights end at once).  The caller reloads.  NULL: not checked. */
+	volatile sig_atomic_t	*reload;
 };
 
 /* One connection, rounds until nothing new is left, disconnect.
@@ -55,7 +60,7 @@ enum fetch_status fetch_once(const struct fetch_account *,
  * the server has no IDLE, a round a minute), another round whenever
  * the server reports a change.  Network errors reconnect with backoff
  * (1 s doubling to 60 s).  Returns when *stop is set (by a signal
- * handler: the waits are interrupted).
+ * handler: the waits are interrupted) or *a->reload.
  */
 void		 fetch_idle(const struct fetch_account *,
 		    volatile sig_atomic_t *stop);

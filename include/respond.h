@@ -88,6 +88,11 @@ struct respond_mail {
 	bool			 internal;	/* among agents: a reply to it
 						   must stay a note */
 	enum respond_budget	 budget;
+	bool			 relay;		/* an agent's answer: held in
+						   the outbox for relay-hold
+						   and linked to c->message,
+						   so that a late note can
+						   cancel it */
 };
 int		 respond_mail(struct respond *, const struct respond_ctx *,
 		    const struct respond_mail *);

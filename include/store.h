@@ -347,5 +347,21 @@ struct store_msg_first {
 };
 int		 store_message_first(struct store *, const char *message_id,
 		    struct store_msg_first *);
+/*
+ * Relays held back (relay-hold): the outbox row of outgoing message
+ * "message" records the incoming message that caused it and is not
+ * sent before not_before.  0 / -1.
+ */
+int		 store_outbox_hold(struct store *, int64_t message,
+		    int64_t cause, int64_t not_before);
+/*
+ * Cancel the unsent outbox rows caused by incoming message cause: they
+ * end as failed with last_error why.  *cancelled: how many; *sent: how
+ * many were sent already or are being sent (leased).  0 / -1.
+ */
+int		 store_outbox_cancel(struct store *, int64_t cause,
+		    const char *why, int64_t *cancelled, int64_t *sent);
+/* Add msg.h flag bits to a stored message.  0 / -1. */
+int		 store_message_flag(struct store *, int64_t id, unsigned flags);
 
 #endif

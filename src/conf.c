@@ -26,6 +26,7 @@
 #define DEFAULT_SECRET		"/etc/postdesk/secret"
 #define DEFAULT_LANGUAGE	"en"
 #define DEFAULT_REOPEN		(30 * 86400)
+#define DEFAULT_RELAY_HOLD	60
 
 enum tok_kind {
 	TOK_WORD,
@@ -1527,6 +1528,17 @@ st_limit(struct parser *p, struct args *a)
 		perr(p, "%s: bad %s \"%s\"", a->what, limit_nouns[l->kind], s);
 }
 
+/*
+ * relay-hold DURATION: an agent's answer waits this long in the outbox,
+ * so that a second delivery of the same mail to the comment address can
+ * still make it a note; 0 sends at once.
+ */
+static void
+st_relay_hold(struct parser *p, struct args *a)
+{
+	duration_statement(p, a, &p->conf->relay_hold);
+}
+
 /* Dispatch. */
 
 static const struct keyword top_keywords[] = {
@@ -1540,6 +1552,7 @@ static const struct keyword top_keywords[] = {
 	{ "include",		st_include },
 	{ "limit",		st_limit },
 	{ "queue",		st_queue },
+	{ "relay-hold",		st_relay_hold },
 	{ "secret",		st_secret },
 	{ "templates",		st_templates },
 	{ "transport",		st_transport },
@@ -1728,6 +1741,49 @@ in_loop(struct parser *p, const struct stat *st, const char *path,
 }
 
 /* Read path; inc is the name it was included as (NULL at the top). */
+/* What a config file was when it was read, for conf_changed(). */
+struct conf_stamp {
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime;
+};
+
+struct conf_stamps {
+	size_t		 n;
+	struct conf_stamp v[];
+};
+
+static void
+stamp_add(struct conf *c, const struct stat *st)
+{
+	size_t n = c->stamps != NULL ? c->stamps->n : 0;
+
+	c->stamps = g_realloc(c->stamps, sizeof(*c->stamps) +
+	    (n + 1) * sizeof(c->stamps->v[0]));
+	c->stamps->n = n + 1;
+	c->stamps->v[n] = (struct conf_stamp){ .dev = st->st_dev,
+	    .ino = st->st_ino, .size = st->st_size, .mtime = st->st_mtim };
+}
+
+bool
+conf_changed(const struct conf *c)
+{
+	struct stat st;
+
+	for (size_t i = 0; c->stamps != NULL && i < c->stamps->n &&
+	    c->files[i] != NULL; i++) {
+		const struct conf_stamp *o = &c->stamps->v[i];
+
+		if (stat(c->files[i], &st) == -1 || st.st_dev != o->dev ||
+		    st.st_ino != o->ino || st.st_size != o->size ||
+		    st.st_mtim.tv_sec != o->mtime.tv_sec ||
+		    st.st_mtim.tv_nsec != o->mtime.tv_nsec)
+			return true;
+	}
+	return false;
+}
+
 static void
 parse_file(struct parser *p, const char *path, const char *inc)
 {
@@ -1746,6 +1802,7 @@ parse_file(struct parser *p, const char *path, const char *inc)
 	}
 	p->file = g_strdup(path);
 	g_ptr_array_add(p->files, (char *)p->file);
+	stamp_add(p->conf, &st);
 	p->dir = g_path_get_dirname(path);
 	p->absdir = g_canonicalize_filename(p->dir, NULL);
 	p->line = 0;
@@ -1926,6 +1983,7 @@ conf_default(void)
 		.send_max_age = 2 * 86400,
 		.busy_timeout = 30000,
 	};
+	c->relay_hold = DEFAULT_RELAY_HOLD;
 	c->charsets = strv_empty();
 	c->trust_authres_domains = strv_empty();
 	c->files = strv_empty();
@@ -1958,6 +2016,7 @@ conf_free(struct conf *c)
 	g_strfreev(c->charsets);
 	filters_clear(c->filters, c->nfilters);
 	g_strfreev(c->files);
+	g_free(c->stamps);
 	g_free(c);
 }
 

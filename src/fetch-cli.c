@@ -33,6 +33,11 @@
  */
 
 #define RESTART_SECONDS	5
+/* A worker's exit status: the config changed, reload it.  Not a
+ * sysexits code, and below them. */
+#define EXIT_RELOAD	3
+/* run(): the config changed under --idle. */
+#define RUN_RELOAD	(-2)
 
 static const char usage_text[] =
     "usage: postdesk [-d] [-c FILE] fetch [--once | --idle] [NAME]...\n"
@@ -44,7 +49,9 @@ static const char usage_text[] =
     "  imaps://USER@HOST[:PORT][/MAILBOX] or imap://... (STARTTLS;\n"
     "  --starttls none, plain text, only to a loopback address).\n"
     "  --once           one pass over each account (the default)\n"
-    "  --idle           stay connected, fetch new mail as it arrives\n"
+    "  --idle           stay connected, fetch new mail as it arrives;\n"
+    "                   a changed config is read again before more is\n"
+    "                   stored\n"
     "  --password-file  the password's file (default: standard input)\n"
     "  --queue QUEUE    put the mail into this queue\n"
     "  --ca-file FILE   CA certificates (PEM) instead of the system's\n"
@@ -59,7 +66,7 @@ struct fetch_args {
 	int		 nnames;
 };
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reload;
 
 static void
 on_signal(int sig)
@@ -112,17 +119,19 @@ parse_args(int argc, char **argv, struct fetch_args *a)
 	return -1;
 }
 
-/* A line of standard input, in GLib's memory; NULL at the end. */
+/* The first line of standard input, in GLib's memory; NULL at the
+ * end.  Read once: a reload asks again. */
 static char *
 stdin_line(void)
 {
-	char *line = NULL, *copy = NULL;
+	static char *first;
+	char *line = NULL;
 	size_t cap = 0;
 
-	if (getline(&line, &cap, stdin) != -1)
-		copy = g_strdup(line);
+	if (first == NULL && getline(&line, &cap, stdin) != -1)
+		first = g_strdup(line);
 	free(line);
-	return copy;
+	return g_strdup(first);
 }
 
 /* The first line of path (standard input for NULL); NULL (told). */
@@ -307,7 +316,7 @@ idle_one(const struct conf *cf, const struct conf_imap *m,
     const char *password)
 {
 	struct fetch_account a = { .conf = cf, .imap = m,
-	    .password = password };
+	    .password = password, .reload = &reload };
 	struct env e;
 
 	if (env_open(&e, cf) == -1) {
@@ -318,7 +327,7 @@ idle_one(const struct conf *cf, const struct conf_imap *m,
 	a.ingest = e.ing;
 	fetch_idle(&a, &stop);
 	env_close(&e);
-	return EX_OK;
+	return reload ? EXIT_RELOAD : EX_OK;
 }
 
 static pid_t
@@ -336,7 +345,8 @@ spawn(const struct conf *cf, const struct conf_imap *m, const char *password)
 	return pid;
 }
 
-/* Wait for the workers, restart the ones that die, stop them all. */
+/* Wait for the workers, restart the ones that die, stop them all (and
+ * have the config reloaded when one saw it change). */
 static void
 supervise(const struct conf *cf, GPtrArray *accts, char **passwords,
     pid_t *pids)
@@ -344,7 +354,7 @@ supervise(const struct conf *cf, GPtrArray *accts, char **passwords,
 	int status;
 	pid_t pid;
 
-	while (!stop) {
+	while (!stop && !reload) {
 		if ((pid = waitpid(-1, &status, 0)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -355,6 +365,12 @@ supervise(const struct conf *cf, GPtrArray *accts, char **passwords,
 
 			if (pids[i] != pid)
 				continue;
+			pids[i] = 0;
+			if (WIFEXITED(status) && WEXITSTATUS(status) ==
+			    EXIT_RELOAD) {
+				reload = 1;
+				break;
+			}
 			log_warnx("fetch: %s: worker %d ended (status 0x%x): "
 			    "restarting in %d s", m->name, (int)pid, status,
 			    RESTART_SECONDS);
@@ -375,13 +391,14 @@ run_idle(const struct conf *cf, GPtrArray *accts, char **passwords)
 	pid_t *pids;
 
 	if (accts->len == 1)
-		return idle_one(cf, accts->pdata[0], passwords[0]);
+		return idle_one(cf, accts->pdata[0], passwords[0]) ==
+		    EXIT_RELOAD ? RUN_RELOAD : EX_OK;
 	pids = g_new0(pid_t, accts->len);
 	for (guint i = 0; i < accts->len; i++)
 		pids[i] = spawn(cf, accts->pdata[i], passwords[i]);
 	supervise(cf, accts, passwords, pids);
 	g_free(pids);
-	return EX_OK;
+	return reload ? RUN_RELOAD : EX_OK;
 }
 
 static void
@@ -426,23 +443,57 @@ run(const struct fetch_args *a, const struct conf *cf)
 	return rc;
 }
 
+/* The errors go to standard error as "FILE:LINE: message", or, once
+ * running, to the log. */
+static struct conf *
+load(const char *path, bool running)
+{
+	struct conf_diag diag = { 0 };
+	struct conf *cf = conf_load(path, &diag);
+
+	for (size_t i = 0; i < diag.n; i++)
+		if (running)
+			log_warnx("fetch: %s", diag.lines[i]);
+		else
+			fprintf(stderr, "%s\n", diag.lines[i]);
+	conf_diag_clear(&diag);
+	return cf;
+}
+
+/*
+ * Under --idle a changed config is read again before any more mail is
+ * stored; while it has errors, mail waits on the server.
+ */
+static struct conf *
+reload_conf(const char *path)
+{
+	struct conf *cf;
+
+	reload = 0;
+	while ((cf = load(path, true)) == NULL && !stop) {
+		log_warnx("fetch: %s: errors: fetching again once it "
+		    "checks", path);
+		sleep(RESTART_SECONDS);
+	}
+	return cf;
+}
+
 int
 cli_fetch(int argc, char **argv, const struct cli_global *g)
 {
 	struct fetch_args a = { 0 };
-	struct conf_diag diag = { 0 };
 	struct conf *cf;
 	int rc;
 
 	if ((rc = parse_args(argc, argv, &a)) != -1)
 		return rc;
-	if ((cf = conf_load(g->conf_path, &diag)) == NULL) {
-		for (size_t i = 0; i < diag.n; i++)
-			fprintf(stderr, "%s\n", diag.lines[i]);
-		conf_diag_clear(&diag);
+	if ((cf = load(g->conf_path, false)) == NULL)
 		return EX_CONFIG;
+	while ((rc = run(&a, cf)) == RUN_RELOAD) {
+		conf_free(cf);
+		if ((cf = reload_conf(g->conf_path)) == NULL)
+			return EX_OK;
 	}
-	rc = run(&a, cf);
 	conf_free(cf);
 	return rc;
 }

@@ -269,14 +269,39 @@ cmp_msg(const void *a, const void *b)
 	return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
+/* The config on disk is not the one in memory: store nothing more. */
+static bool
+conf_stale(const struct fetch_account *a)
+{
+	if (a->reload == NULL)
+		return false;
+	if (!*a->reload && conf_changed(a->conf)) {
+		log_info("fetch: %s: the configuration changed: reloading",
+		    a->imap->name);
+		*a->reload = 1;
+	}
+	return *a->reload;
+}
+
+static bool
+ending(const struct fetch_account *a, volatile sig_atomic_t *stop)
+{
+	return *stop || (a->reload != NULL && *a->reload);
+}
+
 static int
 ingest_batch(struct round *r, struct imap_msg *msgs, size_t n)
 {
-	struct ingest_result *res = g_new0(struct ingest_result, n + 1);
-	struct ingest_attempt *attempts = g_new0(struct ingest_attempt, n + 1);
-	bool *skip = g_new0(bool, n + 1);
+	struct ingest_result *res;
+	struct ingest_attempt *attempts;
+	bool *skip;
 	int ret = -1;
 
+	if (conf_stale(r->a))
+		return -1;
+	res = g_new0(struct ingest_result, n + 1);
+	attempts = g_new0(struct ingest_attempt, n + 1);
+	skip = g_new0(bool, n + 1);
 	qsort(msgs, n, sizeof(*msgs), cmp_msg);
 	for (size_t i = 0; i < n; i++)
 		if (ingest_note(r->a->ingest, msgs[i].raw, msgs[i].len,
@@ -418,7 +443,7 @@ run_round(const struct fetch_account *a, struct imap *im,
 	};
 	int ret = -1;
 
-	if (round_load(&r) == -1 || reconcile(&r) == -1 ||
+	if (conf_stale(a) || round_load(&r) == -1 || reconcile(&r) == -1 ||
 	    load_candidates(&r) == -1)
 		goto out;
 	ret = r.ncand > 0 ? fetch_candidates(&r) : 0;
@@ -498,12 +523,12 @@ idle_session(const struct fetch_account *a, struct imap *im,
 	if (!idle)
 		log_warnx("fetch: %s: the server has no IDLE: polling every "
 		    "%d s", a->imap->name, POLL_SECONDS);
-	while (!*stop) {
+	while (!ending(a, stop)) {
 		n = (struct fetch_counts){ 0 };
 		if (run_round(a, im, &n) == -1)
 			break;
 		worked = true;
-		if (*stop)
+		if (ending(a, stop))
 			break;
 		if (!idle) {
 			nap(POLL_SECONDS, stop);
@@ -525,14 +550,14 @@ fetch_idle(const struct fetch_account *a, volatile sig_atomic_t *stop)
 	enum imap_fail fail;
 	struct imap *im;
 
-	while (!*stop) {
+	while (!ending(a, stop)) {
 		if ((im = connect_account(a, &fail)) != NULL) {
 			log_info("fetch: %s: connected, idling", a->imap->name);
 			if (idle_session(a, im, stop))
 				backoff = 1;
 			imap_close(im);
 		}
-		if (*stop)
+		if (ending(a, stop))
 			break;
 		log_warnx("fetch: %s: reconnecting in %u s", a->imap->name,
 		    backoff);

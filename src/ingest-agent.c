@@ -46,19 +46,123 @@ token_for_from(const struct job *j)
 	    j->m->from.address, j->th.token);
 }
 
+static bool
+is_comment_address(const struct conf *cf, const char *address)
+{
+	bool comment = false;
+
+	return conf_queue_by_address(cf, address, &comment) != NULL &&
+	    comment;
+}
+
+/* A comment address or comment token among this run's recipients. */
+static bool
+comment_rcpt(const struct job *j)
+{
+	for (size_t i = 0; i < j->env->nrcpts; i++)
+		if (is_comment_address(j->ing->conf, j->env->rcpts[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Is the mail meant for the agents only?  Its envelope, or its To/Cc:
+ * every per-recipient delivery of one mail sees the same headers, so
+ * every run decides the same.  Any queue's comment address counts: in
+ * doubt a mail stays internal.
+ */
+static bool
+comment_evidence(const struct job *j)
+{
+	const struct msg_addrs *lists[] = { &j->m->to, &j->m->cc };
+
+	if (j->th.comment || comment_rcpt(j))
+		return true;
+	for (size_t l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++)
+			if (is_comment_address(j->ing->conf,
+			    lists[l]->v[i].address))
+				return true;
+	return false;
+}
+
+/*
+ * An agent who names a ticket by its subject tag means that ticket,
+ * proven or not: never a new ticket with the agent as its requester.
+ * The tag attaches; it grants nothing.
+ */
+static void
+join_by_tag(struct job *j)
+{
+	if (j->th.ticket != 0 || j->th.tag_ref == 0 ||
+	    j->th.evidence == EVIDENCE_BOUNCE)
+		return;
+	j->th.ticket = j->th.tag_ref;
+	j->th.tag_ref = 0;
+	j->th.evidence = EVIDENCE_SUBJECT_TAG;
+	j->th.strong = false;
+	snprintf(j->th.why, sizeof(j->th.why), "subject tag #%" PRId64
+	    " from agent <%.80s>", j->th.ticket, j->m->from.address);
+}
+
+/*
+ * The From's own token in To or Cc, for the ticket the mail joins: the
+ * delivery of a mail to its other recipient (the comment address) is
+ * proven by the same token as the delivery to the reply address, so
+ * both runs find the same author.
+ */
+static bool
+header_token(const struct job *j)
+{
+	const struct msg_addrs *lists[] = { &j->m->to, &j->m->cc };
+	char tok[TOKEN_LEN + 1], *base;
+	bool comment = false;
+	int64_t ticket;
+
+	for (size_t l = 0; l < G_N_ELEMENTS(lists) && j->th.ticket != 0; l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			if (!token_address_parse(lists[l]->v[i].address, &base,
+			    &ticket, tok))
+				continue;
+			if (conf_queue_by_address(j->ing->conf, base,
+			    &comment) != NULL && ticket == j->th.ticket &&
+			    token_check(j->ing->keys, comment ? TOKEN_COMMENT :
+			    TOKEN_REPLY, ticket, j->m->from.address, tok)) {
+				g_free(base);
+				return true;
+			}
+			g_free(base);
+		}
+	return false;
+}
+
+/* Who wrote it: the verdict and the agent, and the ticket an agent's
+ * subject tag names. */
+static void
+who_wrote(struct job *j)
+{
+	j->verdict = agent_identify_env(j->ing->conf, j->m, j->env->sender,
+	    &j->agent, token_for_from(j));
+	if (j->verdict == AGENT_NOT_AGENT) {
+		token_of_agent(j);
+		return;
+	}
+	join_by_tag(j);
+	if (j->verdict == AGENT_UNVERIFIED && header_token(j))
+		j->verdict = agent_identify_env(j->ing->conf, j->m,
+		    j->env->sender, &j->agent, true);
+	/* Our own mail coming back under an agent's From (a forwarding
+	 * rule that rewrites it) is no agent's answer. */
+	if (j->auto_why != NULL)
+		j->verdict = AGENT_AUTOMATIC;
+}
+
 void
 ingest_agent_identify(struct job *j)
 {
 	struct agentcmd_list l = { 0 };
 
-	j->verdict = agent_identify_env(j->ing->conf, j->m, j->env->sender,
-	    &j->agent, token_for_from(j));
-	if (j->verdict == AGENT_NOT_AGENT)
-		token_of_agent(j);
-	/* Our own mail coming back under an agent's From (a forwarding
-	 * rule that rewrites it) is no agent's answer. */
-	if (j->verdict != AGENT_NOT_AGENT && j->auto_why != NULL)
-		j->verdict = AGENT_AUTOMATIC;
+	who_wrote(j);
 	switch (j->verdict) {
 	case AGENT_NOT_AGENT:
 		return;
@@ -85,7 +189,7 @@ ingest_agent_identify(struct job *j)
 	for (size_t i = 0; i < l.n; i++)
 		if (l.v[i].kind == AGENTCMD_COMMENT)
 			j->m->flags |= MSG_F_INTERNAL;
-	if (j->th.comment)
+	if (comment_evidence(j))
 		j->m->flags |= MSG_F_INTERNAL;
 	agentcmd_clear(&l);
 }
@@ -103,7 +207,8 @@ serves(const struct conf_agent *a, const char *queue)
 
 /*
  * Tell the agents: the assignee once there is one (unless all), else
- * the queue's agents; never a verified author.  template: notify-agent.
+ * the queue's agents -- also when the assignee is no agent of the
+ * queue any more; never a verified author.  template: notify-agent.
  */
 static int
 tell_agents(struct job *j, struct respond_ctx *c, const char *body,
@@ -113,18 +218,21 @@ tell_agents(struct job *j, struct respond_ctx *c, const char *body,
 	struct store_ticket t = { 0 };
 	char *from = g_strdup_printf("%s via %s", j->m->from.name[0] != '\0' ?
 	    j->m->from.name : j->m->from.address, c->queue->tag);
+	const struct conf_agent *as;
+	bool assignee;
 	int r = 0;
 
 	if (store_ticket_get(j->ing->store, c->ticket, &t) != 1) {
 		g_free(from);
 		return -1;
 	}
+	as = all || t.assignee[0] == '\0' ? NULL :
+	    conf_agent_find(cf, t.assignee);
+	assignee = as != NULL && serves(as, t.queue);
 	for (size_t i = 0; i < cf->nagents && r == 0; i++) {
 		const struct conf_agent *a = &cf->agents[i];
 
-		if ((!all && t.assignee[0] != '\0' &&
-		    g_ascii_strcasecmp(t.assignee,
-		    a->address) != 0) || !serves(a, t.queue) ||
+		if ((assignee && a != as) || !serves(a, t.queue) ||
 		    (a == j->agent && (j->verdict == AGENT_VERIFIED_TOKEN ||
 		    j->verdict == AGENT_VERIFIED_AUTHRES)))
 			continue;
@@ -281,7 +389,7 @@ relay(struct job *j, struct respond_ctx *c, const char *text)
 		    .name = pv[i].name, .address = pv[i].address },
 		    .from_name = from, .what = "relay", .body = text,
 		    .agent_name = j->agent->name, .in_reply_to = c->root_id,
-		    .with_parts = true });
+		    .with_parts = true, .relay = true });
 	}
 out:
 	store_participants_free(pv, n);
@@ -308,11 +416,36 @@ response_times(struct job *j)
 	return r;
 }
 
+/* The agent's own words: below the commands, above the quote. */
+static char *
+answer_text(struct job *j, int64_t ticket, const char *body)
+{
+	GPtrArray *sent = sent_texts(j, ticket);
+	char *text = quote_new_text(body, (const char *const *)sent->pdata,
+	    sent->len, j->ing->conf->cut_signature);
+
+	g_ptr_array_free(sent, TRUE);
+	return text;
+}
+
+/* An answer opens a new ticket, unless the agent set a status. */
+static int
+open_new(struct job *j)
+{
+	struct store_ticket t = { 0 };
+	int r;
+
+	if (store_ticket_get(j->ing->store, j->res->ticket, &t) != 1)
+		return -1;
+	r = t.status == TICKET_NEW ? set(j, "status", "open") : 0;
+	store_ticket_clear(&t);
+	return r;
+}
+
 static int
 verified(struct job *j, struct respond_ctx *c)
 {
 	struct agentcmd_list l = { 0 };
-	GPtrArray *sent;
 	char *text;
 	int r = 0;
 
@@ -322,17 +455,17 @@ verified(struct job *j, struct respond_ctx *c)
 	else
 		for (size_t i = 0; i < l.n && r == 0; i++)
 			r = run_command(j, &l.v[i]);
-	sent = sent_texts(j, c->ticket);
-	text = quote_new_text(l.body, (const char *const *)sent->pdata,
-	    sent->len, j->ing->conf->cut_signature);
+	text = answer_text(j, c->ticket, l.body);
 	if (r == 0 && (j->m->flags & MSG_F_INTERNAL))
 		r = tell_agents(j, c, text, "note", true);
-	else if (r == 0 && *g_strstrip(text) != '\0')
+	else if (r == 0 && *g_strstrip(text) != '\0') {
 		r = relay(j, c, text);
+		if (r == 0)
+			r = open_new(j);
+	}
 	if (r == 0)
 		r = response_times(j);
 	g_free(text);
-	g_ptr_array_free(sent, TRUE);
 	agentcmd_clear(&l);
 	return r;
 }
@@ -407,4 +540,85 @@ ingest_agent_after(struct job *j, struct respond_ctx *c)
 	default:
 		return verified(j, c);
 	}
+}
+
+/* Was stored message id, on ticket, an agent's answer that left the
+ * agents?  1 yes, 0 no, -1 error. */
+static int
+was_answer(struct job *j, int64_t ticket, int64_t id)
+{
+	struct store_ticket_full f = { 0 };
+	int r;
+
+	if ((r = store_ticket_full(j->ing->store, ticket, &f)) != 1)
+		return r;
+	r = 0;
+	for (size_t i = 0; i < f.nmessages; i++)
+		if (f.messages[i].id == id)
+			r = f.messages[i].author == AUTHOR_AGENT &&
+			    !(f.messages[i].flags & MSG_F_INTERNAL);
+	store_ticket_full_clear(&f);
+	return r;
+}
+
+/* Cancel what is still held; say so loudly when some went out. */
+static int
+cancel_relays(struct job *j, int64_t ticket, int64_t id)
+{
+	struct store *s = j->ing->store;
+	int64_t cancelled, sent;
+	char n[24];
+
+	if (store_outbox_cancel(s, id, "cancelled: a later delivery to the "
+	    "comment address made it an internal note", &cancelled,
+	    &sent) == -1)
+		return -1;
+	snprintf(n, sizeof(n), "%" PRId64, cancelled);
+	if (store_event_add(s, ticket, id, "system", "late note", NULL, n,
+	    "a later delivery of the same mail went to the comment address: "
+	    "internal, held relays cancelled") == -1)
+		return -1;
+	if (sent == 0)
+		return 0;
+	log_errx("ingest: ticket %" PRId64 ": message %" PRId64 ": note may "
+	    "have reached customers: %" PRId64 " relays sent before its "
+	    "delivery to the comment address", ticket, id, sent);
+	snprintf(n, sizeof(n), "%" PRId64, sent);
+	return store_event_add(s, ticket, id, "system", "note may have reached "
+	    "customers", NULL, n, "relayed before a later delivery to the "
+	    "comment address (relay-hold too short or 0)");
+}
+
+int
+ingest_agent_late_note(struct job *j, int64_t id, int64_t ticket)
+{
+	struct store_ticket t = { 0 };
+	struct agentcmd_list l = { 0 };
+	struct respond_ctx c;
+	char *text;
+	int r;
+
+	if (ticket == 0 || !comment_rcpt(j))
+		return 0;
+	if ((r = was_answer(j, ticket, id)) != 1)
+		return r;
+	if (store_message_flag(j->ing->store, id, MSG_F_INTERNAL) == -1 ||
+	    cancel_relays(j, ticket, id) == -1)
+		return -1;
+	/* The first run proved the author; tell the others, as for a
+	 * note. */
+	if ((j->agent = conf_agent_find(j->ing->conf, j->m->from.address)) ==
+	    NULL)
+		return 0;
+	j->verdict = AGENT_VERIFIED_TOKEN;
+	if (store_ticket_get(j->ing->store, ticket, &t) != 1)
+		return -1;
+	ingest_ctx(j, &t, id, &c);
+	agentcmd_parse(j->m->body_text, &l);
+	text = answer_text(j, ticket, l.body);
+	r = c.queue != NULL ? tell_agents(j, &c, text, "note", true) : 0;
+	g_free(text);
+	agentcmd_clear(&l);
+	store_ticket_clear(&t);
+	return r;
 }

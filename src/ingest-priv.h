@@ -56,4 +56,17 @@ void	ingest_agent_identify(struct job *);
  * 0 / -1. */
 int	ingest_agent_after(struct job *, struct respond_ctx *);
 
+/* The respond context for ticket t and stored message row message
+ * (borrows t's strings and j's message). */
+void	ingest_ctx(const struct job *, const struct store_ticket *t,
+	    int64_t message, struct respond_ctx *);
+
+/*
+ * A second delivery of stored message id (ticket) with comment evidence
+ * in its envelope: when the first made it an agent's answer, make it a
+ * note now: cancel its unsent relays, record events, tell the agents.
+ * Nothing to do is 0 too.  0 / -1.
+ */
+int	ingest_agent_late_note(struct job *, int64_t id, int64_t ticket);
+
 #endif

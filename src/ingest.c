@@ -207,6 +207,10 @@ dedupe(struct job *j)
 
 	r = store_message_find(s, j->m->message_id, j->digest, &id, &ticket,
 	    &conflict);
+	/* This run may carry what the first did not: the comment address
+	 * in its envelope (one recipient per run, Bcc). */
+	if (r == 1 && ingest_agent_late_note(j, id, ticket) == -1)
+		return -1;
 	if (r == 1) {
 		for (size_t i = 0; i < j->env->nrcpts; i++)
 			if (store_message_add_rcpt(s, id, j->env->rcpts[i]) == -1)
@@ -676,6 +680,21 @@ apply_actions(struct job *j, struct respond_ctx *c)
 	return 0;
 }
 
+void
+ingest_ctx(const struct job *j, const struct store_ticket *t,
+    int64_t message, struct respond_ctx *c)
+{
+	*c = (struct respond_ctx){
+		.ticket = t->number, .subject = t->subject,
+		.status = store_status_name(t->status), .priority = t->priority,
+		.language = t->language, .root_id = t->root_id,
+		.queue = conf_queue_by_name(j->ing->conf, t->queue),
+		.m = j->m, .message = message,
+		.envelope_from = j->env->sender, .auto_why = j->auto_why,
+		.bounce = j->th.evidence == EVIDENCE_BOUNCE,
+	};
+}
+
 /*
  * After the message is stored: the rules' actions, then, for a new
  * ticket from a person, the acknowledgement (or an event saying why
@@ -692,15 +711,7 @@ finish_ticket(struct job *j)
 		return 0;
 	if (store_ticket_get(j->ing->store, j->res->ticket, &t) != 1)
 		return -1;
-	c = (struct respond_ctx){
-		.ticket = t.number, .subject = t.subject,
-		.status = store_status_name(t.status), .priority = t.priority,
-		.language = t.language, .root_id = t.root_id,
-		.queue = conf_queue_by_name(j->ing->conf, t.queue),
-		.m = j->m, .message = j->res->message,
-		.envelope_from = j->env->sender, .auto_why = j->auto_why,
-		.bounce = j->th.evidence == EVIDENCE_BOUNCE,
-	};
+	ingest_ctx(j, &t, j->res->message, &c);
 	r = apply_actions(j, &c);
 	if (r == 0)
 		r = ingest_agent_after(j, &c);

@@ -463,6 +463,7 @@ struct outmail {
 	bool			 with_parts;	/* the message's attachments */
 	bool			 internal;	/* Reply-To: the comment address */
 	enum respond_budget	 budget;
+	bool			 relay;		/* an agent's answer: held */
 };
 
 static int
@@ -485,6 +486,8 @@ store_out(struct respond *r, const struct outmail *o, const char *id,
 	    store_msgid_add(r->store, id, c->ticket, sm.id, true) == 0 &&
 	    store_outbox_add(r->store, c->ticket, sm.id, bounce,
 	    o->to->address, id, raw, len) == 0 &&
+	    (!o->relay || store_outbox_hold(r->store, sm.id, c->message,
+	    store_now(r->store) + r->conf->relay_hold) == 0) &&
 	    budget_spend(r, o->budget, o->to->address) == 0)
 		return 0;
 	return -1;
@@ -577,7 +580,7 @@ respond_mail(struct respond *r, const struct respond_ctx *c,
 	    .from_name = rm->from_name != NULL ? rm->from_name : c->queue->tag,
 	    .out = &out, .auto_submitted = rm->auto_submitted, .tag = v.tag,
 	    .in_reply_to = rm->in_reply_to, .with_parts = rm->with_parts,
-	    .internal = rm->internal, .budget = b });
+	    .internal = rm->internal, .budget = b, .relay = rm->relay });
 	tmpl_out_clear(&out);
 	if (ret == 0)
 		ret = store_event_add(r->store, c->ticket, c->message, "system",

@@ -194,6 +194,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE attempts ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE attempts ADD COLUMN stage TEXT NOT NULL DEFAULT '';"
 	"UPDATE attempts SET count = 0;",
+	/* 6: the incoming message an outbox row answers (agents' relays),
+	 * so that a later delivery can cancel what it still holds */
+	"ALTER TABLE outbox ADD COLUMN cause INTEGER REFERENCES messages (id);"
+	"CREATE INDEX outbox_cause ON outbox (cause) WHERE cause IS NOT NULL;",
 };
 
 enum st {
@@ -218,6 +222,7 @@ enum st {
 	ST_TAG_ADD, ST_TAG_DEL, ST_TAG_LIST,
 	ST_COUNT_OUTBOX, ST_COUNT_OUTBOX_QUEUED,
 	ST_MSG_FIRST,
+	ST_OUTBOX_HOLD, ST_OUTBOX_CAUSE_SENT, ST_OUTBOX_CANCEL, ST_MSG_FLAGS_OR,
 	ST_COUNT
 };
 
@@ -370,6 +375,16 @@ static const char *const sqls[ST_COUNT] = {
 	/* A new UIDVALIDITY makes the old numbers meaningless. */
 	[ST_IMAP_DROP] = "DELETE FROM imap_state"
 	    " WHERE account = ?1 AND mailbox = ?2 AND uidvalidity <> ?3",
+	[ST_OUTBOX_HOLD] = "UPDATE outbox SET cause = ?2,"
+	    " next_try = max(next_try, ?3) WHERE message = ?1",
+	/* Sent, or leased by a sender that may be sending it right now. */
+	[ST_OUTBOX_CAUSE_SENT] = "SELECT count(*) FROM outbox WHERE cause = ?1"
+	    " AND (state = 'sent' OR (state = 'queued' AND lease_until > ?2))",
+	[ST_OUTBOX_CANCEL] = "UPDATE outbox SET state = 'failed',"
+	    " done_at = ?2, last_error = ?3, lease_owner = NULL,"
+	    " lease_until = 0 WHERE cause = ?1 AND state = 'queued'",
+	[ST_MSG_FLAGS_OR] = "UPDATE messages SET flags = flags | ?2"
+	    " WHERE id = ?1",
 };
 
 enum set_kind {
@@ -2251,4 +2266,56 @@ store_tags(struct store *s, int64_t ticket, char ***tags)
 		return fail(s, rc, "ticket %lld: tags", (long long)ticket);
 	}
 	return 0;
+}
+
+/* ---- relays held back for a late note ---- */
+
+int
+store_outbox_hold(struct store *s, int64_t message, int64_t cause,
+    int64_t not_before)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, ST_OUTBOX_HOLD)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, message);
+	sqlite3_bind_int64(st, 2, cause);
+	sqlite3_bind_int64(st, 3, not_before);
+	return run(s, st, "outbox: message %lld: hold until %lld",
+	    (long long)message, (long long)not_before);
+}
+
+int
+store_outbox_cancel(struct store *s, int64_t cause, const char *why,
+    int64_t *cancelled, int64_t *sent)
+{
+	sqlite3_stmt *st;
+
+	*cancelled = *sent = 0;
+	if ((st = stmt(s, ST_OUTBOX_CAUSE_SENT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cause);
+	sqlite3_bind_int64(st, 2, now(s));
+	if (query_int(s, st, sent, "outbox: sent relays") == -1 ||
+	    (st = stmt(s, ST_OUTBOX_CANCEL)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cause);
+	sqlite3_bind_int64(st, 2, now(s));
+	bind_str(st, 3, why);
+	if (run(s, st, "outbox: message %lld: cancel", (long long)cause) == -1)
+		return -1;
+	*cancelled = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_message_flag(struct store *s, int64_t id, unsigned flags)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, ST_MSG_FLAGS_OR)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, flags);
+	return run(s, st, "message %lld: set flags", (long long)id);
 }

@@ -26,6 +26,7 @@ cat >>"$CONF" <<EOF2
 transport smtp "127.0.0.1" port $SINK_PORT tls starttls auth "sender" password-file "$D/pw" ca-file "$MS_TLS/ca.crt"
 trusted-authserv-id "mx.support.example.test"
 trust-authres-domain "partner.example"
+relay-hold 0
 EOF2
 t_ok "config with agents checks" "$POSTDESK" -c "$CONF" check
 DB=$D/postdesk.db

@@ -250,11 +250,22 @@ test_defaults(void)
 	is_int(c->limits.notify_per_hour, 2000, "default notify-per-hour");
 	is_int(c->transport.kind, CONF_TRANSPORT_FILE, "default transport");
 	is_str(c->transport.path, "", "default transport path");
+	is_int(c->relay_hold, 60, "default relay-hold");
 	conf_free(c);
 	c = conf_load(path, &d);
 	ok(c != NULL && c->nqueues == 0, "empty config loads");
 	if (c != NULL)
 		is_str(c->hostname, "localhost", "hostname without queues");
+	if (c != NULL)
+		ok(!conf_changed(c), "conf_changed: not after loading");
+	g_free(write_file("empty.conf", "# nothing, and more\n"));
+	if (c != NULL)
+		ok(conf_changed(c), "conf_changed: after the file changed");
+	conf_free(c);
+	g_free(path);
+	path = write_file("hold.conf", "relay-hold 0\n");
+	c = conf_load(path, &d);
+	ok(c != NULL && c->relay_hold == 0, "relay-hold 0 disables the hold");
 	conf_free(c);
 	conf_free(NULL);
 	conf_diag_clear(&d);
