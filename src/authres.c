@@ -499,3 +499,27 @@ authres_aligned_pass(const struct authres *a, const char *domain)
 	}
 	return NULL;
 }
+
+const char *
+authres_dmarc_result(const struct authres *a, const char *domain)
+{
+	if (domain == NULL || *domain == '\0')
+		return NULL;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct authres_entry *e = &a->v[i];
+		bool named = authres_prop(e, "header", "from") != NULL ||
+		    authres_prop(e, "header", "d") != NULL;
+
+		if (strcmp(e->method, "dmarc") != 0)
+			continue;
+		if (prop_is_domain(e, "from", domain) ||
+		    (authres_prop(e, "header", "from") == NULL &&
+		    prop_is_domain(e, "d", domain)))
+			return e->result;
+		/* DMARC judges the From domain: a failure naming none is
+		 * still a failure. */
+		if (!named && strcmp(e->result, "pass") != 0)
+			return e->result;
+	}
+	return NULL;
+}

@@ -102,11 +102,12 @@ tell_agents(struct job *j, struct respond_ctx *c, const char *body,
 {
 	const struct conf *cf = j->ing->conf;
 	struct store_ticket t = { 0 };
-	char *from = g_strdup_printf("%s via %s", j->m->from.name[0] != '\0' ?
-	    j->m->from.name : j->m->from.address, c->queue->tag);
+	char *sender = respond_sender(cf, &j->m->from, ingest_people_proven(j));
+	char *from = g_strdup_printf("%s via %s", sender, c->queue->tag);
 	int r = 0;
 
 	if (store_ticket_get(j->ing->store, c->ticket, &t) != 1) {
+		g_free(sender);
 		g_free(from);
 		return -1;
 	}
@@ -124,9 +125,11 @@ tell_agents(struct job *j, struct respond_ctx *c, const char *body,
 		    .name = a->name, .address = a->address }, .from_name = from,
 		    .auto_submitted = "auto-generated", .what = what,
 		    .body = body, .with_parts = true,
-		    .internal = strcmp(what, "notify") != 0 });
+		    .internal = strcmp(what, "notify") != 0, .sender = sender,
+		    .notes = j->notes != NULL ? j->notes->str : NULL });
 	}
 	store_ticket_clear(&t);
+	g_free(sender);
 	g_free(from);
 	return r;
 }
@@ -231,6 +234,9 @@ run_command(struct job *j, const struct agentcmd *cmd)
 		return set(j, "merged_into", cmd->arg);
 	case AGENTCMD_COMMENT:
 		return 0;
+	case AGENTCMD_CC_ADD:
+	case AGENTCMD_CC_REMOVE:
+		return ingest_people_cc(j, cmd);
 	}
 	return 0;
 }

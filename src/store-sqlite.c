@@ -185,6 +185,14 @@ static const char *const migrations[] = {
 	"  ticket INTEGER NOT NULL REFERENCES tickets (number),"
 	"  tag TEXT NOT NULL COLLATE NOCASE,"
 	"  PRIMARY KEY (ticket, tag)) WITHOUT ROWID;",
+	/* 5: proposed participants: To/Cc addresses of mail whose sender
+	 * is not proven; they get no mail until an agent adds them */
+	"CREATE TABLE proposed_participants ("
+	"  ticket INTEGER NOT NULL REFERENCES tickets (number),"
+	"  address TEXT NOT NULL COLLATE NOCASE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  added INTEGER NOT NULL,"
+	"  PRIMARY KEY (ticket, address)) WITHOUT ROWID;",
 };
 
 enum st {
@@ -208,6 +216,7 @@ enum st {
 	ST_OUTBOX_FAILED, ST_RATE_COUNT, ST_RATE_ADD, ST_RATE_PRUNE,
 	ST_TAG_ADD, ST_TAG_DEL, ST_TAG_LIST,
 	ST_COUNT_OUTBOX, ST_COUNT_OUTBOX_QUEUED,
+	ST_PART_DEL, ST_PROPOSED_ADD, ST_PROPOSED_DEL, ST_PROPOSED_LIST,
 	ST_COUNT
 };
 
@@ -355,6 +364,16 @@ static const char *const sqls[ST_COUNT] = {
 	/* A new UIDVALIDITY makes the old numbers meaningless. */
 	[ST_IMAP_DROP] = "DELETE FROM imap_state"
 	    " WHERE account = ?1 AND mailbox = ?2 AND uidvalidity <> ?3",
+	[ST_PART_DEL] = "DELETE FROM participants WHERE ticket = ?1"
+	    " AND address = ?2 AND role <> 'requester' RETURNING 1",
+	[ST_PROPOSED_ADD] = "INSERT INTO proposed_participants (ticket,"
+	    " address, name, added) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (ticket, address) DO NOTHING",
+	[ST_PROPOSED_DEL] = "DELETE FROM proposed_participants"
+	    " WHERE ticket = ?1 AND address = ?2 RETURNING 1",
+	[ST_PROPOSED_LIST] = "SELECT address, name, 'watcher'"
+	    " FROM proposed_participants WHERE ticket = ?1 ORDER BY added,"
+	    " address",
 };
 
 enum set_kind {
@@ -1654,7 +1673,8 @@ store_ticket_full(struct store *s, int64_t number,
 		goto fail;
 	out->events = e;
 	if (store_participants(s, number, &out->participants,
-	    &out->nparticipants) == -1)
+	    &out->nparticipants) == -1 || store_proposed(s, number,
+	    &out->proposed, &out->nproposed) == -1)
 		goto fail;
 	return 1;
 fail:
@@ -1672,6 +1692,7 @@ store_ticket_full_clear(struct store_ticket_full *f)
 		clear_msgrow(&f->messages[i]);
 	g_free(f->messages);
 	store_participants_free(f->participants, f->nparticipants);
+	store_participants_free(f->proposed, f->nproposed);
 	for (size_t i = 0; f->events != NULL && i < f->nevents; i++)
 		clear_event(&f->events[i]);
 	g_free(f->events);
@@ -2174,4 +2195,86 @@ store_tags(struct store *s, int64_t ticket, char ***tags)
 		return fail(s, rc, "ticket %lld: tags", (long long)ticket);
 	}
 	return 0;
+}
+
+/* ---- proposed participants, removing participants ---- */
+
+/* DELETE ... RETURNING 1: 1 when a row went, 0 when none, -1. */
+static int
+delete_one(struct store *s, enum st which, int64_t ticket,
+    const char *address, const char *what)
+{
+	sqlite3_stmt *st;
+	char *lower;
+	int64_t one;
+	int ret;
+
+	if ((st = stmt(s, which)) == NULL)
+		return -1;
+	lower = g_utf8_strdown(address != NULL ? address : "", -1);
+	sqlite3_bind_int64(st, 1, ticket);
+	bind_str(st, 2, lower);
+	ret = query_int(s, st, &one, what);
+	g_free(lower);
+	return ret;
+}
+
+int
+store_participant_del(struct store *s, int64_t ticket, const char *address)
+{
+	return delete_one(s, ST_PART_DEL, ticket, address,
+	    "remove participant");
+}
+
+int
+store_proposed_add(struct store *s, int64_t ticket, const char *address,
+    const char *name)
+{
+	sqlite3_stmt *st;
+	char *lower;
+	int ret;
+
+	if (address == NULL || *address == '\0')
+		return 0;
+	if ((st = stmt(s, ST_PROPOSED_ADD)) == NULL)
+		return -1;
+	lower = g_utf8_strdown(address, -1);
+	sqlite3_bind_int64(st, 1, ticket);
+	bind_str(st, 2, lower);
+	bind_str(st, 3, name);
+	sqlite3_bind_int64(st, 4, now(s));
+	ret = run(s, st, "ticket %lld: propose participant %s",
+	    (long long)ticket, lower);
+	g_free(lower);
+	return ret;
+}
+
+int
+store_proposed_del(struct store *s, int64_t ticket, const char *address)
+{
+	return delete_one(s, ST_PROPOSED_DEL, ticket, address,
+	    "remove proposed participant");
+}
+
+int
+store_proposed(struct store *s, int64_t ticket, struct store_participant **v,
+    size_t *n)
+{
+	static const struct rows rows = {
+		sizeof(struct store_participant), read_participant,
+		clear_participant,
+	};
+	sqlite3_stmt *st;
+	void *p;
+	int ret;
+
+	*v = NULL;
+	*n = 0;
+	if ((st = stmt(s, ST_PROPOSED_LIST)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ticket);
+	ret = collect(s, st, &rows, &p, n, "ticket %lld: proposed "
+	    "participants", (long long)ticket);
+	*v = p;
+	return ret;
 }
