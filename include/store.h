@@ -336,7 +336,8 @@ int		 store_participant_del(struct store *, int64_t ticket,
 
 /* Proposed participants: To/Cc addresses of unproven mail, which get no
  * mail (store_participants() never lists them) until an agent adds
- * them.  Adding one again is a no-op; _del is 1, 0 or -1 as above; the
+ * them.  _add is 1 when added, 0 when proposed already (or no
+ * address), -1; _del is 1, 0 or -1 as above; the
  * list's roles are ROLE_WATCHER, free it with
  * store_participants_free(). */
 int		 store_proposed_add(struct store *, int64_t ticket,

@@ -163,8 +163,9 @@ room(struct job *j, int64_t ticket, bool proposed)
 }
 
 /*
- * Add one watcher (or propose one): 1 when added, 0 when already there
- * or over the limit (*skipped counts it), -1 on error.
+ * Add one watcher (or propose one): 1 when added, 2 when proposed
+ * already, 0 when already a participant or over the limit (*skipped
+ * counts it), -1 on error.
  */
 static int
 add_one(struct job *j, int64_t ticket, const struct msg_addr *a,
@@ -180,10 +181,11 @@ add_one(struct job *j, int64_t ticket, const struct msg_addr *a,
 		return r;
 	}
 	if (propose) {
-		if (store_proposed_add(s, ticket, a->address, a->name) == -1)
-			return -1;
-		change(j, "participant proposed", a->address, why, false);
-		return 1;
+		if ((r = store_proposed_add(s, ticket, a->address, a->name)) ==
+		    1)
+			change(j, "participant proposed", a->address, why,
+			    false);
+		return r == -1 ? -1 : r == 1 ? 1 : 2;
 	}
 	if (store_participant_add(s, ticket, a->address, a->name,
 	    ROLE_WATCHER) == -1 || store_proposed_del(s, ticket,
@@ -251,7 +253,7 @@ ingest_people_from_mail(struct job *j, int64_t ticket, bool new_ticket)
 			if ((r = add_one(j, ticket, a, md == PEOPLE_PROPOSE,
 			    mode_why(j, md), &skipped)) == -1)
 				return -1;
-			if (r == 1)
+			if (r >= 1)
 				note_added(j, md, a);
 		}
 	}

@@ -368,7 +368,7 @@ static const char *const sqls[ST_COUNT] = {
 	    " AND address = ?2 AND role <> 'requester' RETURNING 1",
 	[ST_PROPOSED_ADD] = "INSERT INTO proposed_participants (ticket,"
 	    " address, name, added) VALUES (?1, ?2, ?3, ?4)"
-	    " ON CONFLICT (ticket, address) DO NOTHING",
+	    " ON CONFLICT (ticket, address) DO NOTHING RETURNING 1",
 	[ST_PROPOSED_DEL] = "DELETE FROM proposed_participants"
 	    " WHERE ticket = ?1 AND address = ?2 RETURNING 1",
 	[ST_PROPOSED_LIST] = "SELECT address, name, 'watcher'"
@@ -1319,8 +1319,9 @@ clear_participant(void *p)
 	g_free(pa->name);
 }
 
-int
-store_participants(struct store *s, int64_t ticket,
+/* The rows of statement which (participants or proposed ones). */
+static int
+people(struct store *s, enum st which, int64_t ticket,
     struct store_participant **v, size_t *n)
 {
 	static const struct rows rows = {
@@ -1333,13 +1334,21 @@ store_participants(struct store *s, int64_t ticket,
 
 	*v = NULL;
 	*n = 0;
-	if ((st = stmt(s, ST_PART_LIST)) == NULL)
+	if ((st = stmt(s, which)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, ticket);
-	ret = collect(s, st, &rows, &p, n, "ticket %lld: participants",
-	    (long long)ticket);
+	ret = collect(s, st, &rows, &p, n, "ticket %lld: %s",
+	    (long long)ticket, which == ST_PART_LIST ? "participants" :
+	    "proposed participants");
 	*v = p;
 	return ret;
+}
+
+int
+store_participants(struct store *s, int64_t ticket,
+    struct store_participant **v, size_t *n)
+{
+	return people(s, ST_PART_LIST, ticket, v, n);
 }
 
 void
@@ -2232,6 +2241,7 @@ store_proposed_add(struct store *s, int64_t ticket, const char *address,
 {
 	sqlite3_stmt *st;
 	char *lower;
+	int64_t one;
 	int ret;
 
 	if (address == NULL || *address == '\0')
@@ -2243,8 +2253,7 @@ store_proposed_add(struct store *s, int64_t ticket, const char *address,
 	bind_str(st, 2, lower);
 	bind_str(st, 3, name);
 	sqlite3_bind_int64(st, 4, now(s));
-	ret = run(s, st, "ticket %lld: propose participant %s",
-	    (long long)ticket, lower);
+	ret = query_int(s, st, &one, "propose participant");
 	g_free(lower);
 	return ret;
 }
@@ -2260,21 +2269,5 @@ int
 store_proposed(struct store *s, int64_t ticket, struct store_participant **v,
     size_t *n)
 {
-	static const struct rows rows = {
-		sizeof(struct store_participant), read_participant,
-		clear_participant,
-	};
-	sqlite3_stmt *st;
-	void *p;
-	int ret;
-
-	*v = NULL;
-	*n = 0;
-	if ((st = stmt(s, ST_PROPOSED_LIST)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, ticket);
-	ret = collect(s, st, &rows, &p, n, "ticket %lld: proposed "
-	    "participants", (long long)ticket);
-	*v = p;
-	return ret;
+	return people(s, ST_PROPOSED_LIST, ticket, v, n);
 }
