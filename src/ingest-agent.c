@@ -192,7 +192,16 @@ move_participants(struct job *j, int64_t into)
 		    pv[i].name, pv[i].role == ROLE_REQUESTER ? ROLE_WATCHER :
 		    pv[i].role);
 	store_participants_free(pv, n);
-	return r;
+	pv = NULL;
+	n = 0;
+	/* Proposals stay proposals there, for an agent to decide. */
+	if (r == 0 && (r = store_proposed(j->ing->store, j->res->ticket, &pv,
+	    &n)) == 0)
+		for (size_t i = 0; i < n && r != -1; i++)
+			r = store_proposed_add(j->ing->store, into,
+			    pv[i].address, pv[i].name);
+	store_participants_free(pv, n);
+	return r == -1 ? -1 : 0;
 }
 
 static int

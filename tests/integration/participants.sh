@@ -213,5 +213,12 @@ t_is "$(role "$T" kim@other.example)" "" "require-dmarc-pass: own token without 
 echo 'More people, signed.' | msg 'Alice <alice@customer.example>' "$ART" 'lou@other.example' "Re: Printer" "$(printf "$AR_ABOVE" pass)" |
     deliver alice@customer.example "$ART"
 t_is "$(role "$T" lou@other.example)" watcher "require-dmarc-pass: own token and an aligned pass adds"
+
+# 14. #merge: proposals follow the ticket, still proposals.
+printf '#merge %s\n' "$T2" | msg 'Maria Ivanova <maria@support.example.test>' "$MRT" '' "Re: [Support #$T] Printer" |
+    deliver maria@support.example.test "$MRT"
+t_is "$(sql "select merged_into from tickets where number=$T")" "$T2" "#merge ran"
+t_is "$(proposed "$T2" erin@other.example)" 1 "#merge: a proposal follows, still a proposal"
+t_is "$(role "$T2" erin@other.example)" "" "... and gets no mail there"
 t_is "$(cat "$D/err")" "" "no errors on stderr"
 t_done
