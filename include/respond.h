@@ -75,7 +75,8 @@ int		 respond_mail(struct respond *, const struct respond_ctx *,
 
 /*
  * How a notification shows the sender of m to agents: "\"Name\"
- * <addr>" (or "addr" without a name), with "[unverified] " in front when
+ * <addr>" (the name quoted, '"' and '\\' escaped; "addr" without a
+ * name), with "[unverified] " in front when
  * the display name holds an '@' or is an agent's name or handle and the
  * sender is not proven.  g_free().
  */

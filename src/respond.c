@@ -529,13 +529,23 @@ char *
 respond_sender(const struct conf *cf, const struct msg_addr *from,
     bool proven)
 {
-	const char *mark = !proven && *from->name != '\0' &&
-	    name_misleads(cf, from->name) ? "[unverified] " : "";
+	GString *s = g_string_new(NULL);
 
+	if (!proven && *from->name != '\0' && name_misleads(cf, from->name))
+		g_string_append(s, "[unverified] ");
 	if (*from->name == '\0')
-		return g_strdup_printf("%s%s", mark, from->address);
-	return g_strdup_printf("%s\"%s\" <%s>", mark, from->name,
-	    from->address);
+		g_string_append(s, from->address);
+	else {
+		/* Quoted as in RFC 5322, so that a name cannot end early. */
+		g_string_append_c(s, '"');
+		for (const char *p = from->name; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				g_string_append_c(s, '\\');
+			g_string_append_c(s, *p);
+		}
+		g_string_append_printf(s, "\" <%s>", from->address);
+	}
+	return g_string_free(s, FALSE);
 }
 
 int

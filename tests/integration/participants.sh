@@ -189,6 +189,10 @@ echo 'Hi.' | msg 'maria <eve@evil.example>' $SUP '' 'Hello' |
     deliver eve@evil.example $SUP
 F=$(out "ticket=$(last_ticket) and rcpt='maria@support.example.test'")
 t_is "$(pj "$F" from.name)" '[unverified] "maria" <eve@evil.example> via Support' "an agent's handle: marked [unverified]"
+echo 'Hi.' | msg '"Bob \"the boss\"" <bob2@evil.example>' $SUP '' 'Hello' |
+    deliver bob2@evil.example $SUP
+F=$(out "ticket=$(last_ticket) and rcpt='maria@support.example.test'")
+t_is "$(pj "$F" from.name)" '"Bob \"the boss\"" <bob2@evil.example> via Support' "quotes in a name stay inside it"
 
 # 12. new-ticket-cc propose: a forged From=alice with a Cc proposes it.
 printf 'new-ticket-cc propose\n' >>"$CONF"
