@@ -70,6 +70,8 @@ struct parser {
 	bool		 addressed;	/* and an address statement */
 	const char	*trust_file;	/* the first trust-authres-domain */
 	unsigned	 trust_line;
+	const char	*dmarc_file;	/* require-dmarc-pass yes */
+	unsigned	 dmarc_line;
 };
 
 typedef void stmt_fn(struct parser *, struct args *);
@@ -533,7 +535,15 @@ st_cut_signature(struct parser *p, struct args *a)
 static void
 st_require_dmarc_pass(struct parser *p, struct args *a)
 {
+	bool before = p->conf->require_dmarc_pass;
+
 	yes_no_statement(p, a, &p->conf->require_dmarc_pass);
+	if (!p->conf->require_dmarc_pass)
+		p->dmarc_file = NULL;
+	else if (!before) {
+		p->dmarc_file = p->file;
+		p->dmarc_line = p->line;
+	}
 }
 
 /* new-ticket-cc accept|propose, at the top level or in a queue */
@@ -1893,6 +1903,10 @@ finish(struct parser *p)
 	check_imaps(p);
 	if (p->trust_file != NULL && c->trusted_authserv == NULL)
 		perr_at(p, p->trust_file, p->trust_line, "trust-authres-domain "
+		    "needs trusted-authserv-id: whose Authentication-Results "
+		    "to trust");
+	if (p->dmarc_file != NULL && c->trusted_authserv == NULL)
+		perr_at(p, p->dmarc_file, p->dmarc_line, "require-dmarc-pass "
 		    "needs trusted-authserv-id: whose Authentication-Results "
 		    "to trust");
 	if (c->nqueues > 0)
