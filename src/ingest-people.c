@@ -347,10 +347,10 @@ ingest_people_finish(struct job *j, struct respond_ctx *c,
 			g_string_append_printf(added, "%s%s", added->len > 0 ?
 			    ", " : "", ch->address);
 	}
-	/* The requester's own mail or a new ticket: they know already. */
+	/* The requester's own mail or a new ticket: they know already;
+	 * and never to us or an agent. */
 	if (r == 0 && added->len > 0 && !j->res->new_ticket &&
-	    *requester != '\0' &&
-	    g_ascii_strcasecmp(requester, j->m->from.address) != 0)
+	    candidate(j, requester))
 		r = notice(j, c, requester, added->str);
 	g_string_free(added, TRUE);
 	g_free(who);
