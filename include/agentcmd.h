@@ -13,6 +13,7 @@
  *   #status new|open|pending|resolved|closed   #priority low|normal|high|urgent
  *   #assign AGENT|me    #queue NAME    #tag T...    #untag T...
  *   #escalate    #merge N    #comment
+ *   #cc add ADDR...    #cc remove ADDR...
  *
  * Command lines are the first non-blank lines that start with '#' and a
  * letter; blank lines between them are allowed.  The first other line
@@ -31,6 +32,8 @@ enum agentcmd_kind {
 	AGENTCMD_ESCALATE,
 	AGENTCMD_MERGE,
 	AGENTCMD_COMMENT,
+	AGENTCMD_CC_ADD,	/* one per address */
+	AGENTCMD_CC_REMOVE,
 };
 
 struct agentcmd {
@@ -38,7 +41,8 @@ struct agentcmd {
 	char		*arg;		/* status and priority: the lower-case
 					   name; assign: "me" or as written;
 					   queue, tag: as written; merge: the
-					   number in decimal; "" for none */
+					   number in decimal; cc: the address;
+					   "" for none */
 	unsigned	 line;		/* 1-based line in the body */
 	const struct conf_agent *agent;	/* assign, set by agentcmd_check() */
 	const struct conf_queue *queue;	/* queue, set by agentcmd_check() */
@@ -84,7 +88,7 @@ int		 agentcmd_check(struct agentcmd_list *l, const struct conf *,
 
 void		 agentcmd_clear(struct agentcmd_list *);
 
-/* "status", "assign", ... (static). */
+/* "status", "assign", ..., "cc add", "cc remove" (static). */
 const char	*agentcmd_kind_name(enum agentcmd_kind);
 
 /* Is a command of that kind in l? */

@@ -100,4 +100,14 @@ const char *authres_prop(const struct authres_entry *e, const char *ptype,
 const char *authres_aligned_pass(const struct authres *a,
 	    const char *domain);
 
+/*
+ * The result ("pass", "fail", "none", ...) of the first dmarc entry of a
+ * for domain (header.from, or header.d without header.from), in header
+ * order, so the topmost header's; NULL when none.  A dmarc entry that
+ * names no domain counts when it is no pass: DMARC judges the From
+ * domain, but only a named domain is an aligned pass.
+ */
+const char *authres_dmarc_result(const struct authres *a,
+	    const char *domain);
+
 #endif

@@ -44,6 +44,14 @@ struct conf_filter {
 	unsigned	 line;
 };
 
+/* new-ticket-cc: what the Cc's of a new ticket from an unproven sender
+ * become. */
+enum conf_new_cc {
+	CONF_CC_INHERIT,		/* queue: as at the top level */
+	CONF_CC_ACCEPT,			/* watchers, marked in the notification */
+	CONF_CC_PROPOSE,		/* proposed participants */
+};
+
 struct conf_queue {
 	char		*name;
 	char		*address;	 /* support@example.org */
@@ -55,6 +63,7 @@ struct conf_queue {
 	char		*templates;	 /* own template dir, "" = shipped */
 	char		**charsets;	 /* expected charsets, NULL-ended */
 	int64_t		 reopen_window;	 /* seconds; 0 = always a new ticket */
+	enum conf_new_cc new_ticket_cc;	 /* CONF_CC_INHERIT: the top level's */
 	struct conf_filter *filters;	 /* the queue's rules, in order */
 	size_t		 nfilters;
 	const char	*file;		 /* where it was defined */
@@ -116,6 +125,8 @@ struct conf_limits {
 					    hour, default 2000 */
 	int64_t		 send_max_age;	/* seconds a mail may wait in the
 					   outbox, default 2d */
+	unsigned	 participants;	/* requester and watchers of a
+					   ticket, default 20 */
 };
 
 struct conf {
@@ -152,6 +163,9 @@ struct conf {
 	int64_t		 relay_hold;	/* relay-hold: seconds an agent's
 					   answer waits in the outbox,
 					   default 60, 0 = none */
+	bool		 require_dmarc_pass; /* a proven sender also needs an
+					   aligned dmarc=pass */
+	enum conf_new_cc new_ticket_cc;	/* default CONF_CC_ACCEPT */
 	char		**files;	/* every file read, NULL-ended */
 	struct conf_stamps *stamps;	/* what they were when read */
 };
@@ -208,6 +222,10 @@ const struct conf_imap *conf_imap_by_name(const struct conf *,
 int		 conf_imap_from_url(struct conf_imap *, const char *url,
 		    char *err, size_t errlen);
 void		 conf_imap_clear(struct conf_imap *);
+
+/* new-ticket-cc for a queue (NULL: the top level's). */
+enum conf_new_cc conf_new_ticket_cc(const struct conf *,
+		    const struct conf_queue *);
 
 /* Non-empty, only ASCII letters, digits and the characters in extra. */
 bool		 conf_chars_ok(const char *s, const char *extra);

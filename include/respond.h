@@ -93,9 +93,24 @@ struct respond_mail {
 						   and linked to c->message,
 						   so that a late note can
 						   cancel it */
+	const char		*sender;	/* {{message.from}}; NULL: as
+						   respond_sender() */
+	const char		*notes;		/* {{message.notes}}: lines
+						   for agents, or NULL */
+	const char		*added;		/* {{participants.added}} */
 };
 int		 respond_mail(struct respond *, const struct respond_ctx *,
 		    const struct respond_mail *);
+
+/*
+ * How a notification shows the sender of m to agents: "\"Name\"
+ * <addr>" (the name quoted, '"' and '\\' escaped; "addr" without a
+ * name), with "[unverified] " in front when
+ * the display name holds an '@' or is an agent's name or handle and the
+ * sender is not proven.  g_free().
+ */
+char		*respond_sender(const struct conf *, const struct msg_addr *from,
+		    bool proven);
 
 /*
  * Render template name (looked up as for the queue and the ticket's

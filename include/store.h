@@ -220,6 +220,8 @@ struct store_ticket_full {
 	size_t				 nparticipants;
 	struct store_event		*events;
 	size_t				 nevents;
+	struct store_participant	*proposed;	/* get no mail */
+	size_t				 nproposed;
 };
 int		 store_ticket_full(struct store *, int64_t number,
 		    struct store_ticket_full *out);	/* 1/0/-1 */
@@ -363,5 +365,22 @@ int		 store_outbox_cancel(struct store *, int64_t cause,
 		    const char *why, int64_t *cancelled, int64_t *sent);
 /* Add msg.h flag bits to a stored message.  0 / -1. */
 int		 store_message_flag(struct store *, int64_t id, unsigned flags);
+/* Remove a participant that is not the requester: 1 when one went, 0
+ * when there was none, -1. */
+int		 store_participant_del(struct store *, int64_t ticket,
+		    const char *address);
+
+/* Proposed participants: To/Cc addresses of unproven mail, which get no
+ * mail (store_participants() never lists them) until an agent adds
+ * them.  _add is 1 when added, 0 when proposed already (or no
+ * address), -1; _del is 1, 0 or -1 as above; the
+ * list's roles are ROLE_WATCHER, free it with
+ * store_participants_free(). */
+int		 store_proposed_add(struct store *, int64_t ticket,
+		    const char *address, const char *name);
+int		 store_proposed_del(struct store *, int64_t ticket,
+		    const char *address);
+int		 store_proposed(struct store *, int64_t ticket,
+		    struct store_participant **v, size_t *n);
 
 #endif

@@ -43,11 +43,17 @@ static const struct command commands[] = {
 	{ "escalate", AGENTCMD_ESCALATE, ARG_NONE, NULL, NULL, false },
 	{ "merge", AGENTCMD_MERGE, ARG_ONE, NULL, "a ticket number", true },
 	{ "comment", AGENTCMD_COMMENT, ARG_NONE, NULL, NULL, false },
+	{ "cc", AGENTCMD_CC_ADD, ARG_MANY, NULL, "add or remove and an "
+	    "address", false },
 };
 
 const char *
 agentcmd_kind_name(enum agentcmd_kind kind)
 {
+	if (kind == AGENTCMD_CC_ADD)
+		return "cc add";
+	if (kind == AGENTCMD_CC_REMOVE)
+		return "cc remove";
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
 		if (commands[i].kind == kind)
 			return commands[i].name;
@@ -181,6 +187,34 @@ command_find(const char *name)
 	return NULL;
 }
 
+/* "#cc add ADDR..." or "#cc remove ADDR...": w[0] is "cc". */
+static void
+cc_command(struct agentcmd_list *l, char **w, unsigned line,
+    const char *text)
+{
+	enum agentcmd_kind kind;
+
+	if (w[1] != NULL && g_ascii_strcasecmp(w[1], "add") == 0)
+		kind = AGENTCMD_CC_ADD;
+	else if (w[1] != NULL && g_ascii_strcasecmp(w[1], "remove") == 0)
+		kind = AGENTCMD_CC_REMOVE;
+	else {
+		add_error(l, line, text, "#cc needs add or remove");
+		return;
+	}
+	if (w[2] == NULL)
+		add_error(l, line, text, "#cc %s needs an address", w[1]);
+	for (size_t i = 2; w[i] != NULL; i++) {
+		const char *at = strrchr(w[i], '@');
+
+		if (at == NULL || at == w[i] || at[1] == '\0' ||
+		    strpbrk(w[i], "<>,;\"") != NULL)
+			add_error(l, line, text, "bad address \"%s\"", w[i]);
+		else
+			add(l, kind, g_strdup(w[i]), line);
+	}
+}
+
 /* One command line (trimmed, starting with '#'). */
 static void
 command(struct agentcmd_list *l, const char *text, unsigned line)
@@ -191,6 +225,8 @@ command(struct agentcmd_list *l, const char *text, unsigned line)
 
 	if (c == NULL)
 		add_error(l, line, text, "unknown command \"#%s\"", w[0]);
+	else if (c->kind == AGENTCMD_CC_ADD)
+		cc_command(l, w, line, text);
 	else if (c->once && (prev = find_kind(l, c->kind)) != NULL)
 		add_error(l, line, text, "#%s given twice (also on line %u)",
 		    c->name, prev->line);

@@ -477,6 +477,16 @@ prop_is_domain(const struct authres_entry *e, const char *property,
 	return g_ascii_strcasecmp(at != NULL ? at + 1 : v, domain) == 0;
 }
 
+/* A dmarc entry for domain: header.from, or (OpenDMARC before 1.3)
+ * header.d without header.from. */
+static bool
+dmarc_for(const struct authres_entry *e, const char *domain)
+{
+	return prop_is_domain(e, "from", domain) ||
+	    (authres_prop(e, "header", "from") == NULL &&
+	    prop_is_domain(e, "d", domain));
+}
+
 const char *
 authres_aligned_pass(const struct authres *a, const char *domain)
 {
@@ -490,12 +500,30 @@ authres_aligned_pass(const struct authres *a, const char *domain)
 		if (strcmp(e->method, "dkim") == 0 &&
 		    prop_is_domain(e, "d", domain))
 			return "dkim";
-		/* OpenDMARC before 1.3 wrote header.d for the From domain. */
-		if (strcmp(e->method, "dmarc") == 0 &&
-		    (prop_is_domain(e, "from", domain) ||
-		    (authres_prop(e, "header", "from") == NULL &&
-		    prop_is_domain(e, "d", domain))))
+		if (strcmp(e->method, "dmarc") == 0 && dmarc_for(e, domain))
 			return "dmarc";
+	}
+	return NULL;
+}
+
+const char *
+authres_dmarc_result(const struct authres *a, const char *domain)
+{
+	if (domain == NULL || *domain == '\0')
+		return NULL;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct authres_entry *e = &a->v[i];
+		bool named = authres_prop(e, "header", "from") != NULL ||
+		    authres_prop(e, "header", "d") != NULL;
+
+		if (strcmp(e->method, "dmarc") != 0)
+			continue;
+		if (dmarc_for(e, domain))
+			return e->result;
+		/* DMARC judges the From domain: a failure naming none is
+		 * still a failure. */
+		if (!named && strcmp(e->result, "pass") != 0)
+			return e->result;
 	}
 	return NULL;
 }

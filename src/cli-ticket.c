@@ -56,7 +56,8 @@ static const struct subcommand subcommands[] = {
 	    "  and/or in queue Q.\n" },
 	{ "show", cmd_show, 1, 1, false,
 	    "usage: postdesk [-c FILE] ticket show N [--json]\n"
-	    "  Show ticket N: its fields, participants, messages (oldest\n"
+	    "  Show ticket N: its fields, participants, proposed participants\n"
+	    "  (who get no mail until an agent adds them), messages (oldest\n"
 	    "  first) and the audit trail of events.\n" },
 	{ "search", cmd_search, 1, 1, true,
 	    "usage: postdesk [-c FILE] ticket search QUERY [--status S] "
@@ -407,6 +408,15 @@ full_json(const struct store_ticket_full *f)
 	}
 	jout_set(o, "participants", a);
 	a = jout_arr();
+	for (size_t i = 0; i < f->nproposed; i++) {
+		struct jout *p = jout_obj();
+
+		jout_set(p, "address", jout_str(f->proposed[i].address));
+		jout_set(p, "name", jout_str(f->proposed[i].name));
+		jout_push(a, p);
+	}
+	jout_set(o, "proposed_participants", a);
+	a = jout_arr();
 	for (size_t i = 0; i < f->nevents; i++)
 		jout_push(a, event_json(&f->events[i]));
 	jout_set(o, "events", a);
@@ -473,6 +483,12 @@ print_full(const struct store_ticket_full *f)
 		printf("  %-10s %s <%s>\n",
 		    store_role_name(f->participants[i].role),
 		    f->participants[i].name, f->participants[i].address);
+	if (f->nproposed > 0)
+		printf("\nProposed participants (get no mail; an agent adds "
+		    "one with \"#cc add ADDRESS\"):\n");
+	for (size_t i = 0; i < f->nproposed; i++)
+		printf("  %s <%s>\n", f->proposed[i].name,
+		    f->proposed[i].address);
 	printf("\nMessages: %zu\n", f->nmessages);
 	for (size_t i = 0; i < f->nmessages; i++)
 		print_message(&f->messages[i]);

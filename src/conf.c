@@ -71,6 +71,8 @@ struct parser {
 	bool		 addressed;	/* and an address statement */
 	const char	*trust_file;	/* the first trust-authres-domain */
 	unsigned	 trust_line;
+	const char	*dmarc_file;	/* require-dmarc-pass yes */
+	unsigned	 dmarc_line;
 };
 
 typedef void stmt_fn(struct parser *, struct args *);
@@ -532,6 +534,43 @@ st_cut_signature(struct parser *p, struct args *a)
 }
 
 static void
+st_require_dmarc_pass(struct parser *p, struct args *a)
+{
+	bool before = p->conf->require_dmarc_pass;
+
+	yes_no_statement(p, a, &p->conf->require_dmarc_pass);
+	if (!p->conf->require_dmarc_pass)
+		p->dmarc_file = NULL;
+	else if (!before) {
+		p->dmarc_file = p->file;
+		p->dmarc_line = p->line;
+	}
+}
+
+/* new-ticket-cc accept|propose, at the top level or in a queue */
+static void
+new_cc_statement(struct parser *p, struct args *a, enum conf_new_cc *dst)
+{
+	const char *s = arg_value(p, a, a->what, "accept or propose");
+
+	if (s == NULL || !args_done(p, a))
+		return;
+	if (strcmp(s, "accept") == 0)
+		*dst = CONF_CC_ACCEPT;
+	else if (strcmp(s, "propose") == 0)
+		*dst = CONF_CC_PROPOSE;
+	else
+		perr(p, "new-ticket-cc: expected accept or propose, not "
+		    "\"%s\"", s);
+}
+
+static void
+st_new_ticket_cc(struct parser *p, struct args *a)
+{
+	new_cc_statement(p, a, &p->conf->new_ticket_cc);
+}
+
+static void
 st_charsets(struct parser *p, struct args *a)
 {
 	char **v = arg_names(p, a, "-_.:");
@@ -817,6 +856,12 @@ duration_statement(struct parser *p, struct args *a, int64_t *dst)
 		return;
 	}
 	*dst = v;
+}
+
+static void
+q_new_ticket_cc(struct parser *p, struct args *a)
+{
+	new_cc_statement(p, a, &p->queue->new_ticket_cc);
 }
 
 static void
@@ -1470,6 +1515,8 @@ static const struct limit {
 	{ "notify-per-hour", LIMIT_COUNT,
 	    offsetof(struct conf_limits, notify_per_hour) },
 	{ "send-max-age", LIMIT_SEC, offsetof(struct conf_limits, send_max_age) },
+	{ "participants", LIMIT_COUNT,
+	    offsetof(struct conf_limits, participants) },
 };
 
 /* Sets the limit to s; false when s is no positive value of its kind. */
@@ -1551,8 +1598,10 @@ static const struct keyword top_keywords[] = {
 	{ "imap",		st_imap },
 	{ "include",		st_include },
 	{ "limit",		st_limit },
+	{ "new-ticket-cc",	st_new_ticket_cc },
 	{ "queue",		st_queue },
 	{ "relay-hold",		st_relay_hold },
+	{ "require-dmarc-pass",	st_require_dmarc_pass },
 	{ "secret",		st_secret },
 	{ "templates",		st_templates },
 	{ "transport",		st_transport },
@@ -1571,6 +1620,7 @@ static const struct keyword queue_keywords[] = {
 	{ "filter",		q_filter },
 	{ "language",		q_language },
 	{ "languages",		q_languages },
+	{ "new-ticket-cc",	q_new_ticket_cc },
 	{ "reopen-window",	q_reopen_window },
 	{ "response-time",	q_response_time },
 	{ "tag",		q_tag },
@@ -1916,6 +1966,10 @@ finish(struct parser *p)
 		perr_at(p, p->trust_file, p->trust_line, "trust-authres-domain "
 		    "needs trusted-authserv-id: whose Authentication-Results "
 		    "to trust");
+	if (p->dmarc_file != NULL && c->trusted_authserv == NULL)
+		perr_at(p, p->dmarc_file, p->dmarc_line, "require-dmarc-pass "
+		    "needs trusted-authserv-id: whose Authentication-Results "
+		    "to trust");
 	if (c->nqueues > 0)
 		at = strchr(c->queues[0].address, '@');
 	if (c->hostname == NULL)
@@ -1982,8 +2036,10 @@ conf_default(void)
 		.notify_per_hour = 2000,
 		.send_max_age = 2 * 86400,
 		.busy_timeout = 30000,
+		.participants = 20,
 	};
 	c->relay_hold = DEFAULT_RELAY_HOLD;
+	c->new_ticket_cc = CONF_CC_ACCEPT;
 	c->charsets = strv_empty();
 	c->trust_authres_domains = strv_empty();
 	c->files = strv_empty();
@@ -2105,6 +2161,14 @@ conf_queue_by_name(const struct conf *c, const char *name)
 		if (strcmp(c->queues[i].name, name) == 0)
 			return &c->queues[i];
 	return NULL;
+}
+
+enum conf_new_cc
+conf_new_ticket_cc(const struct conf *c, const struct conf_queue *q)
+{
+	if (q != NULL && q->new_ticket_cc != CONF_CC_INHERIT)
+		return q->new_ticket_cc;
+	return c->new_ticket_cc;
 }
 
 static bool

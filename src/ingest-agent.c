@@ -216,13 +216,14 @@ tell_agents(struct job *j, struct respond_ctx *c, const char *body,
 {
 	const struct conf *cf = j->ing->conf;
 	struct store_ticket t = { 0 };
-	char *from = g_strdup_printf("%s via %s", j->m->from.name[0] != '\0' ?
-	    j->m->from.name : j->m->from.address, c->queue->tag);
+	char *sender = respond_sender(cf, &j->m->from, ingest_people_proven(j));
+	char *from = g_strdup_printf("%s via %s", sender, c->queue->tag);
 	const struct conf_agent *as;
 	bool assignee;
 	int r = 0;
 
 	if (store_ticket_get(j->ing->store, c->ticket, &t) != 1) {
+		g_free(sender);
 		g_free(from);
 		return -1;
 	}
@@ -241,9 +242,11 @@ tell_agents(struct job *j, struct respond_ctx *c, const char *body,
 		    .name = a->name, .address = a->address }, .from_name = from,
 		    .auto_submitted = "auto-generated", .what = what,
 		    .body = body, .with_parts = true,
-		    .internal = strcmp(what, "notify") != 0 });
+		    .internal = strcmp(what, "notify") != 0, .sender = sender,
+		    .notes = j->notes != NULL ? j->notes->str : NULL });
 	}
 	store_ticket_clear(&t);
+	g_free(sender);
 	g_free(from);
 	return r;
 }
@@ -306,7 +309,16 @@ move_participants(struct job *j, int64_t into)
 		    pv[i].name, pv[i].role == ROLE_REQUESTER ? ROLE_WATCHER :
 		    pv[i].role);
 	store_participants_free(pv, n);
-	return r;
+	pv = NULL;
+	n = 0;
+	/* Proposals stay proposals there, for an agent to decide. */
+	if (r == 0 && (r = store_proposed(j->ing->store, j->res->ticket, &pv,
+	    &n)) == 0)
+		for (size_t i = 0; i < n && r != -1; i++)
+			r = store_proposed_add(j->ing->store, into,
+			    pv[i].address, pv[i].name);
+	store_participants_free(pv, n);
+	return r == -1 ? -1 : 0;
 }
 
 static int
@@ -348,6 +360,9 @@ run_command(struct job *j, const struct agentcmd *cmd)
 		return set(j, "merged_into", cmd->arg);
 	case AGENTCMD_COMMENT:
 		return 0;
+	case AGENTCMD_CC_ADD:
+	case AGENTCMD_CC_REMOVE:
+		return ingest_people_cc(j, cmd);
 	}
 	return 0;
 }
@@ -495,7 +510,7 @@ unverified(struct job *j, struct respond_ctx *c)
 
 /*
  * The customer's new text, quoted history trimmed, to the agents.  A
- * sender who proves nothing (no token for their From) gets 3 rounds on
+ * sender who is not proven (ingest_people_proven) gets 3 rounds on
  * a ticket an hour: a mailbox rule forwarding our notifications back
  * would otherwise loop forever.
  */
@@ -506,7 +521,7 @@ notify_customer_mail(struct job *j, struct respond_ctx *c)
 
 	if (j->ing->conf->nagents == 0)
 		return 0;
-	if (!token_for_from(j) &&
+	if (!ingest_people_proven(j) &&
 	    (r = respond_loop_round(j->ing->respond, c)) != 0)
 		return r == 1 ? 0 : -1;
 	GPtrArray *sent = sent_texts(j, c->ticket);

@@ -46,6 +46,13 @@ struct job {
 	const struct conf_agent	*agent;		/* the agent, if one */
 	GPtrArray		*events;	/* struct pending, written
 						   once the message has an id */
+	GPtrArray		*changes;	/* participant changes, for
+						   ingest_people_finish() */
+	GString			*notes;		/* lines for the agents'
+						   notification, or NULL */
+	bool			 proven_known;	/* ingest_people_proven() */
+	bool			 proven;
+	char			 proven_why[160];
 };
 
 /* Identify an agent's mail before it is stored (author and flags). */
@@ -68,5 +75,32 @@ void	ingest_ctx(const struct job *, const struct store_ticket *t,
  * Nothing to do is 0 too.  0 / -1.
  */
 int	ingest_agent_late_note(struct job *, int64_t id, int64_t ticket);
+
+/* Participants (ingest-people.c).  Is the sender proven (a verified
+ * agent, or thread_sender_proven() for this ticket; cached)? */
+bool	ingest_people_proven(struct job *);
+
+/* The To/Cc of the mail on ticket: watchers for a proven sender or a
+ * verified agent, else proposed participants (a new ticket: as
+ * new-ticket-cc says), within "limit participants".  0 / -1. */
+int	ingest_people_from_mail(struct job *, int64_t ticket,
+	    bool new_ticket);
+
+/* #cc add / #cc remove of a verified agent's mail.  0 / -1. */
+struct agentcmd;
+int	ingest_people_cc(struct job *, const struct agentcmd *);
+
+/* A line for the agents' notification of this mail. */
+void	ingest_people_note(struct job *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* After the message is stored: the participant changes as events and
+ * requester's notice (at most one per ticket and day) when someone
+ * else added a participant.  0 / -1. */
+int	ingest_people_finish(struct job *, struct respond_ctx *,
+	    const char *requester);
+
+/* Free what the job's participant changes and notes hold. */
+void	ingest_people_clear(struct job *);
 
 #endif

@@ -227,40 +227,6 @@ dedupe(struct job *j)
 	return r;
 }
 
-static bool
-is_agent(const struct conf *cf, const char *addr)
-{
-	for (size_t i = 0; i < cf->nagents; i++)
-		if (g_ascii_strcasecmp(cf->agents[i].address, addr) == 0)
-			return true;
-	return false;
-}
-
-/* To/Cc people (not us, not agents, not the sender) become watchers. */
-static int
-add_watchers(struct job *j, int64_t ticket)
-{
-	const struct msg_addrs *lists[] = { &j->m->to, &j->m->cc };
-	const struct conf *cf = j->ing->conf;
-
-	for (size_t l = 0; l < G_N_ELEMENTS(lists); l++) {
-		for (size_t i = 0; i < lists[l]->n; i++) {
-			const struct msg_addr *a = &lists[l]->v[i];
-
-			if (strchr(a->address, '@') == NULL ||
-			    thread_is_our_address(cf, a->address) ||
-			    is_agent(cf, a->address) ||
-			    g_ascii_strcasecmp(a->address,
-			    j->m->from.address) == 0)
-				continue;
-			if (store_participant_add(j->ing->store, ticket,
-			    a->address, a->name, ROLE_WATCHER) == -1)
-				return -1;
-		}
-	}
-	return 0;
-}
-
 static const char *
 requester(const struct job *j)
 {
@@ -343,7 +309,7 @@ create_ticket(struct job *j, int64_t linked_from)
 		r = store_participant_add(s, t.number, t.requester,
 		    j->m->from.name, ROLE_REQUESTER);
 	if (r == 0 && !(j->m->flags & MSG_F_UNPARSED))
-		r = add_watchers(j, t.number);
+		r = ingest_people_from_mail(j, t.number, true);
 	j->res->ticket = t.number;
 	j->res->new_ticket = true;
 	return r;
@@ -384,6 +350,28 @@ follow_up_closed(struct job *j, struct store_ticket *t)
 	    "follow-up after the reopen window: new linked ticket");
 }
 
+/*
+ * A customer's Message-ID of ours or token for someone else proves the
+ * thread, not the sender: only a participant's follow-up reopens.  A
+ * stranger's stays on the resolved ticket, and the agents hear of it.
+ */
+static int
+follow_up_stranger(struct job *j, const struct store_ticket *t)
+{
+	int r;
+
+	if (j->verdict != AGENT_NOT_AGENT)
+		return 0;
+	if ((r = store_participant_is(j->ing->store, t->number,
+	    j->m->from.address)) != 0)
+		return r == 1 ? 0 : -1;
+	ingest_people_note(j, "Follow-up from a non-participant on a %s "
+	    "ticket: not reopened.", store_status_name(t->status));
+	event(j, t->number, "not reopened", NULL, j->m->from.address,
+	    "follow-up from a non-participant on a resolved ticket");
+	return 1;
+}
+
 static int
 join_ticket(struct job *j)
 {
@@ -398,11 +386,11 @@ join_ticket(struct job *j)
 	j->res->ticket = t.number;
 	closed = t.status == TICKET_RESOLVED || t.status == TICKET_CLOSED;
 	r = 0;
-	if (j->th.strong && j->auto_why == NULL && closed)
+	if (j->th.strong && j->auto_why == NULL && closed &&
+	    (r = follow_up_stranger(j, &t)) == 0)
 		r = follow_up_closed(j, &t);
-	if (r == 0 && j->th.strong && j->auto_why == NULL &&
-	    j->res->ticket == t.number)
-		r = add_watchers(j, t.number);
+	if (r != -1 && j->res->ticket == t.number)
+		r = ingest_people_from_mail(j, t.number, false);
 	store_ticket_clear(&t);
 	return r;
 }
@@ -715,6 +703,8 @@ finish_ticket(struct job *j)
 	r = apply_actions(j, &c);
 	if (r == 0)
 		r = ingest_agent_after(j, &c);
+	if (r == 0)
+		r = ingest_people_finish(j, &c, t.requester);
 	if (r == 0 && j->res->new_ticket && j->verdict != AGENT_NOT_AGENT)
 		r = store_event_add(j->ing->store, t.number, j->res->message,
 		    "system", "ack suppressed", NULL, NULL, "mail from an "
@@ -848,6 +838,7 @@ ingest_add(struct ingest *ing, const struct ingest_env *env, const char *raw,
 		r = -1;
 	}
 	g_ptr_array_free(j.events, TRUE);
+	ingest_people_clear(&j);
 	sieve_result_clear(&j.sr);
 	msg_free(j.m);
 	return r;

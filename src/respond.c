@@ -23,6 +23,7 @@
 
 static const char *const template_names[] = {
 	"ack", "agent-reply", "notify-agent", "resolved", "command-error",
+	"participant-added",
 };
 
 struct respond {
@@ -353,6 +354,7 @@ struct vars {
 	const struct msg_addr	*to;
 	const char		*agent_name;
 	const char		*body;		/* NULL: the message's */
+	const char		*sender, *notes, *added;
 	char			 number[24];
 	char			 tag[96];
 	char			 rt[64];
@@ -414,8 +416,11 @@ lookup(void *arg, const char *name)
 	if (strcmp(name, "message.subject") == 0)
 		return c->m->subject;
 	if (strcmp(name, "message.from") == 0)
-		return c->m->from.name[0] != '\0' ? c->m->from.name :
-		    c->m->from.address;
+		return v->sender;
+	if (strcmp(name, "message.notes") == 0)
+		return v->notes;
+	if (strcmp(name, "participants.added") == 0)
+		return v->added;
 	return NULL;
 }
 
@@ -557,8 +562,9 @@ respond_mail(struct respond *r, const struct respond_ctx *c,
     const struct respond_mail *rm)
 {
 	struct vars v = { .c = c, .to = rm->to, .agent_name = rm->agent_name,
-	    .body = rm->body };
+	    .body = rm->body, .notes = rm->notes, .added = rm->added };
 	enum respond_budget b = budget_of(r->conf, rm);
+	char *sender;
 	const struct tmpl *t;
 	struct tmpl_out out;
 	const char *why;
@@ -567,9 +573,14 @@ respond_mail(struct respond *r, const struct respond_ctx *c,
 	if (c->queue != NULL &&
 	    (why = over_budget(r, c, b, rm->to->address)) != NULL)
 		return suppressed(r, c, rm->what, rm->to->address, why);
+	sender = rm->sender != NULL ? NULL : respond_sender(r->conf,
+	    &c->m->from, false);
+	v.sender = rm->sender != NULL ? rm->sender : sender;
 	if (c->queue == NULL ||
-	    (t = template_get(r, c->queue, c->language, rm->name)) == NULL)
+	    (t = template_get(r, c->queue, c->language, rm->name)) == NULL) {
+		g_free(sender);
 		return -1;
+	}
 	snprintf(v.number, sizeof(v.number), "%" PRId64, c->ticket);
 	snprintf(v.tag, sizeof(v.tag), "[%s #%" PRId64 "]", c->queue->tag,
 	    c->ticket);
@@ -582,10 +593,69 @@ respond_mail(struct respond *r, const struct respond_ctx *c,
 	    .in_reply_to = rm->in_reply_to, .with_parts = rm->with_parts,
 	    .internal = rm->internal, .budget = b, .relay = rm->relay });
 	tmpl_out_clear(&out);
+	g_free(sender);
 	if (ret == 0)
 		ret = store_event_add(r->store, c->ticket, c->message, "system",
 		    rm->what, rm->name, rm->to->address, c->language);
 	return ret;
+}
+
+/* Equal after Unicode case folding? */
+static bool
+same_name(const char *a, const char *b)
+{
+	char *fa = g_utf8_casefold(a, -1), *fb = g_utf8_casefold(b, -1);
+	bool eq = strcmp(fa, fb) == 0;
+
+	g_free(fa);
+	g_free(fb);
+	return eq;
+}
+
+/* A display name that passes for an address or for an agent (name,
+ * handle, which defaults to the local part)? */
+static bool
+name_misleads(const struct conf *cf, const char *name)
+{
+	if (strchr(name, '@') != NULL)
+		return true;
+	for (size_t i = 0; i < cf->nagents; i++) {
+		const struct conf_agent *a = &cf->agents[i];
+		const char *at = strchr(a->address, '@');
+		char *handle = *a->handle != '\0' ? g_strdup(a->handle) :
+		    g_strndup(a->address, at != NULL ?
+		    (size_t)(at - a->address) : strlen(a->address));
+		bool hit = (*a->name != '\0' && same_name(a->name, name)) ||
+		    same_name(handle, name);
+
+		g_free(handle);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+char *
+respond_sender(const struct conf *cf, const struct msg_addr *from,
+    bool proven)
+{
+	GString *s = g_string_new(NULL);
+
+	if (!proven && *from->name != '\0' && name_misleads(cf, from->name))
+		g_string_append(s, "[unverified] ");
+	if (*from->name == '\0')
+		g_string_append(s, from->address);
+	else {
+		/* Quoted as in RFC 5322, so that a name cannot end early. */
+		g_string_append_c(s, '"');
+		for (const char *p = from->name; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				g_string_append_c(s, '\\');
+			g_string_append_c(s, *p);
+		}
+		g_string_append_printf(s, "\" <%s>", from->address);
+	}
+	return g_string_free(s, FALSE);
 }
 
 int

@@ -198,6 +198,14 @@ static const char *const migrations[] = {
 	 * so that a later delivery can cancel what it still holds */
 	"ALTER TABLE outbox ADD COLUMN cause INTEGER REFERENCES messages (id);"
 	"CREATE INDEX outbox_cause ON outbox (cause) WHERE cause IS NOT NULL;",
+	/* 7: proposed participants: To/Cc addresses of mail whose sender
+	 * is not proven; they get no mail until an agent adds them */
+	"CREATE TABLE proposed_participants ("
+	"  ticket INTEGER NOT NULL REFERENCES tickets (number),"
+	"  address TEXT NOT NULL COLLATE NOCASE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  added INTEGER NOT NULL,"
+	"  PRIMARY KEY (ticket, address)) WITHOUT ROWID;",
 };
 
 enum st {
@@ -223,6 +231,7 @@ enum st {
 	ST_COUNT_OUTBOX, ST_COUNT_OUTBOX_QUEUED,
 	ST_MSG_FIRST,
 	ST_OUTBOX_HOLD, ST_OUTBOX_CAUSE_SENT, ST_OUTBOX_CANCEL, ST_MSG_FLAGS_OR,
+	ST_PART_DEL, ST_PROPOSED_ADD, ST_PROPOSED_DEL, ST_PROPOSED_LIST,
 	ST_COUNT
 };
 
@@ -385,6 +394,16 @@ static const char *const sqls[ST_COUNT] = {
 	    " lease_until = 0 WHERE cause = ?1 AND state = 'queued'",
 	[ST_MSG_FLAGS_OR] = "UPDATE messages SET flags = flags | ?2"
 	    " WHERE id = ?1",
+	[ST_PART_DEL] = "DELETE FROM participants WHERE ticket = ?1"
+	    " AND address = ?2 AND role <> 'requester' RETURNING 1",
+	[ST_PROPOSED_ADD] = "INSERT INTO proposed_participants (ticket,"
+	    " address, name, added) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (ticket, address) DO NOTHING RETURNING 1",
+	[ST_PROPOSED_DEL] = "DELETE FROM proposed_participants"
+	    " WHERE ticket = ?1 AND address = ?2 RETURNING 1",
+	[ST_PROPOSED_LIST] = "SELECT address, name, 'watcher'"
+	    " FROM proposed_participants WHERE ticket = ?1 ORDER BY added,"
+	    " address",
 };
 
 enum set_kind {
@@ -1367,8 +1386,9 @@ clear_participant(void *p)
 	g_free(pa->name);
 }
 
-int
-store_participants(struct store *s, int64_t ticket,
+/* The rows of statement which (participants or proposed ones). */
+static int
+people(struct store *s, enum st which, int64_t ticket,
     struct store_participant **v, size_t *n)
 {
 	static const struct rows rows = {
@@ -1381,13 +1401,21 @@ store_participants(struct store *s, int64_t ticket,
 
 	*v = NULL;
 	*n = 0;
-	if ((st = stmt(s, ST_PART_LIST)) == NULL)
+	if ((st = stmt(s, which)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, ticket);
-	ret = collect(s, st, &rows, &p, n, "ticket %lld: participants",
-	    (long long)ticket);
+	ret = collect(s, st, &rows, &p, n, "ticket %lld: %s",
+	    (long long)ticket, which == ST_PART_LIST ? "participants" :
+	    "proposed participants");
 	*v = p;
 	return ret;
+}
+
+int
+store_participants(struct store *s, int64_t ticket,
+    struct store_participant **v, size_t *n)
+{
+	return people(s, ST_PART_LIST, ticket, v, n);
 }
 
 void
@@ -1746,7 +1774,8 @@ store_ticket_full(struct store *s, int64_t number,
 		goto fail;
 	out->events = e;
 	if (store_participants(s, number, &out->participants,
-	    &out->nparticipants) == -1)
+	    &out->nparticipants) == -1 || store_proposed(s, number,
+	    &out->proposed, &out->nproposed) == -1)
 		goto fail;
 	return 1;
 fail:
@@ -1764,6 +1793,7 @@ store_ticket_full_clear(struct store_ticket_full *f)
 		clear_msgrow(&f->messages[i]);
 	g_free(f->messages);
 	store_participants_free(f->participants, f->nparticipants);
+	store_participants_free(f->proposed, f->nproposed);
 	for (size_t i = 0; f->events != NULL && i < f->nevents; i++)
 		clear_event(&f->events[i]);
 	g_free(f->events);
@@ -2318,4 +2348,70 @@ store_message_flag(struct store *s, int64_t id, unsigned flags)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, flags);
 	return run(s, st, "message %lld: set flags", (long long)id);
+}
+
+/* ---- proposed participants, removing participants ---- */
+
+/* DELETE ... RETURNING 1: 1 when a row went, 0 when none, -1. */
+static int
+delete_one(struct store *s, enum st which, int64_t ticket,
+    const char *address, const char *what)
+{
+	sqlite3_stmt *st;
+	char *lower;
+	int64_t one;
+	int ret;
+
+	if ((st = stmt(s, which)) == NULL)
+		return -1;
+	lower = g_utf8_strdown(address != NULL ? address : "", -1);
+	sqlite3_bind_int64(st, 1, ticket);
+	bind_str(st, 2, lower);
+	ret = query_int(s, st, &one, what);
+	g_free(lower);
+	return ret;
+}
+
+int
+store_participant_del(struct store *s, int64_t ticket, const char *address)
+{
+	return delete_one(s, ST_PART_DEL, ticket, address,
+	    "remove participant");
+}
+
+int
+store_proposed_add(struct store *s, int64_t ticket, const char *address,
+    const char *name)
+{
+	sqlite3_stmt *st;
+	char *lower;
+	int64_t one;
+	int ret;
+
+	if (address == NULL || *address == '\0')
+		return 0;
+	if ((st = stmt(s, ST_PROPOSED_ADD)) == NULL)
+		return -1;
+	lower = g_utf8_strdown(address, -1);
+	sqlite3_bind_int64(st, 1, ticket);
+	bind_str(st, 2, lower);
+	bind_str(st, 3, name);
+	sqlite3_bind_int64(st, 4, now(s));
+	ret = query_int(s, st, &one, "propose participant");
+	g_free(lower);
+	return ret;
+}
+
+int
+store_proposed_del(struct store *s, int64_t ticket, const char *address)
+{
+	return delete_one(s, ST_PROPOSED_DEL, ticket, address,
+	    "remove proposed participant");
+}
+
+int
+store_proposed(struct store *s, int64_t ticket, struct store_participant **v,
+    size_t *n)
+{
+	return people(s, ST_PROPOSED_LIST, ticket, v, n);
 }

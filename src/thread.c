@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "authres.h"
 #include "log.h"
 #include "thread.h"
 
@@ -295,4 +296,98 @@ thread_find(struct store *s, const struct thread_in *in,
 			    "to a known ticket");
 	}
 	return 0;
+}
+
+/* A reply token for (ticket, from) in one address? */
+static bool
+token_for_sender(const struct thread_in *in, const char *addr, int64_t ticket,
+    int64_t token_ticket)
+{
+	char tok[TOKEN_LEN + 1], *base = NULL;
+	const struct conf_queue *q;
+	bool comment = false, ok = false;
+	int64_t t;
+
+	if (!token_address_parse(addr, &base, &t, tok))
+		return false;
+	q = conf_queue_by_address(in->conf, base, &comment);
+	if (q != NULL && !comment && (t == ticket || t == token_ticket))
+		ok = token_check(in->keys, TOKEN_REPLY, t, in->m->from.address,
+		    tok);
+	g_free(base);
+	return ok;
+}
+
+static bool
+sender_token(const struct thread_in *in, int64_t ticket, int64_t token_ticket)
+{
+	const struct msg *m = in->m;
+
+	for (size_t i = 0; in->rcpts != NULL && i < in->nrcpts; i++)
+		if (token_for_sender(in, in->rcpts[i], ticket, token_ticket))
+			return true;
+	for (size_t i = 0; i < m->to.n; i++)
+		if (token_for_sender(in, m->to.v[i].address, ticket,
+		    token_ticket))
+			return true;
+	for (size_t i = 0; i < m->cc.n; i++)
+		if (token_for_sender(in, m->cc.v[i].address, ticket,
+		    token_ticket))
+			return true;
+	return false;
+}
+
+/* The DMARC result of our MTA's topmost A-R for the From domain; NULL
+ * without a trusted one.  g_free(). */
+static char *
+sender_dmarc(const struct thread_in *in, bool *trusted)
+{
+	const char *at = strrchr(in->m->from.address, '@'), *res;
+	struct authres ar;
+	char *r = NULL;
+
+	*trusted = false;
+	if (in->conf->trusted_authserv == NULL ||
+	    *in->conf->trusted_authserv == '\0')
+		return NULL;
+	*trusted = true;
+	if (at == NULL ||
+	    authres_trusted(in->m, in->conf->trusted_authserv, &ar) == -1)
+		return NULL;
+	if ((res = authres_dmarc_result(&ar, at + 1)) != NULL)
+		r = g_strdup(res);
+	authres_clear(&ar);
+	return r;
+}
+
+bool
+thread_sender_proven(const struct thread_in *in, const struct thread_out *out,
+    int64_t ticket, char *why, size_t len)
+{
+	bool trusted, pass, fail, tok;
+	char *dmarc = sender_dmarc(in, &trusted);
+
+	pass = dmarc != NULL && strcmp(dmarc, "pass") == 0;
+	fail = dmarc != NULL && strcmp(dmarc, "fail") == 0;
+	tok = ticket != 0 && sender_token(in, ticket, out->token_ticket);
+	g_free(dmarc);
+	if (ticket == 0 ? pass : tok && !fail &&
+	    (!in->conf->require_dmarc_pass || pass)) {
+		snprintf(why, len, "%s", ticket == 0 ? "aligned dmarc=pass" :
+		    "own reply token");
+		return true;
+	}
+	if (ticket != 0 && tok && fail)
+		snprintf(why, len, "own reply token, but dmarc=fail at our "
+		    "MTA");
+	else if (ticket != 0 && tok)
+		snprintf(why, len, "own reply token, but no aligned dmarc=pass "
+		    "(require-dmarc-pass)");
+	else if (ticket == 0)
+		snprintf(why, len, "a new ticket%s", trusted ? " without an "
+		    "aligned dmarc=pass" : ": no trusted authserv-id");
+	else
+		snprintf(why, len, "no reply token for the sender <%.80s>",
+		    in->m->from.address);
+	return false;
 }

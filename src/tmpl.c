@@ -35,7 +35,8 @@ static const char *const known_vars[] = {
 	"ticket.priority", "ticket.tag", "ticket.url", "queue.name",
 	"queue.address", "queue.response_time", "customer.name",
 	"customer.address", "agent.name", "message.body",
-	"message.subject", "message.from",
+	"message.subject", "message.from", "message.notes",
+	"participants.added",
 };
 
 static const char *const forbidden_headers[] = {

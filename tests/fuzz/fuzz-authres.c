@@ -67,6 +67,7 @@ check_parse(const char *in)
 		check_entry(&a.v[i], in);
 	(void)authres_result(&a, "dkim");
 	(void)authres_aligned_pass(&a, "example.org");
+	(void)authres_dmarc_result(&a, "example.org");
 	authres_clear(&a);
 	authres_clear(&a);
 }

@@ -58,7 +58,7 @@ send
 ms_sink_wait 3 10
 N=$(captured maria@support.example.test)
 t_ok "maria got a notification" test -n "$N"
-t_like "$(pj "$N" from.name)" "Alice via Support" "notification from \"Customer via Queue\""
+t_is "$(pj "$N" from.name)" '"Alice" <alice@customer.example> via Support' 'notification from "\"Customer\" <address> via Queue"'
 t_is "$(pj "$N" from.address)" support@support.example.test "notification from the support address"
 t_is "$(pj "$N" auto_submitted)" auto-generated "notification is Auto-Submitted: auto-generated"
 t_like "$(pj "$N" body_text)" "##- Reply above this line -##*blank pages*" "marker line on top, the customer's text below"

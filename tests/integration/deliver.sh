@@ -68,13 +68,16 @@ t_is "$(tickets)" 1 "retries and second recipient: one ticket"
 t_is "$(sql "select count(*) from message_rcpts r join messages m on m.id = r.message where m.direction = 'in'")" 2 \
     "second recipient recorded"
 
-# A reply referencing our root id: strong evidence; Cc carol joins.
+# A reply referencing our root id: strong evidence of the thread, none
+# of the sender: Cc carol is only proposed.
 msg 'Alice <alice@customer.example>' 'Re: Printer on fire' \
     "References: <$ROOT>" 'Cc: carol@customer.example' >"$D/m2"
 t_is "$(deliver alice@customer.example $SUP <"$D/m2")" 0 "reply with our reference: exit 0"
 t_is "$(ticket_of 2)" 1 "reply with our reference joins ticket 1"
 t_is "$(threaded 2)" our-ref "reply threaded by our-ref"
-t_ok "strong evidence: Cc'd carol becomes a watcher" is_participant 1 carol@customer.example
+t_not "our reference alone: Cc'd carol is no watcher" is_participant 1 carol@customer.example
+t_is "$(sql "select count(*) from proposed_participants where ticket=1 and address='carol@customer.example'")" 1 \
+    "our reference alone: Cc'd carol is proposed"
 
 # Subject tag from a participant joins; from a stranger, a new ticket.
 # A customer's follow-up is news: the ticket's updated and last_customer.

@@ -168,10 +168,43 @@ test_check(void)
 	conf_free(cf);
 }
 
+static void
+test_cc(void)
+{
+	struct agentcmd_list l;
+
+	is_int(agentcmd_parse("#cc add bob@example.com carol@example.org\n"
+	    "#CC Remove dave@example.net\nHello\n", &l), 0, "#cc add, remove");
+	is_int(l.n, 3, "one command per address");
+	ok(l.v[0].kind == AGENTCMD_CC_ADD && strcmp(l.v[0].arg,
+	    "bob@example.com") == 0, "#cc add bob");
+	ok(l.v[1].kind == AGENTCMD_CC_ADD && strcmp(l.v[1].arg,
+	    "carol@example.org") == 0, "#cc add carol");
+	ok(l.v[2].kind == AGENTCMD_CC_REMOVE && strcmp(l.v[2].arg,
+	    "dave@example.net") == 0 && l.v[2].line == 2,
+	    "#CC Remove: case-insensitive");
+	is_str(agentcmd_kind_name(AGENTCMD_CC_REMOVE), "cc remove",
+	    "kind name cc remove");
+	agentcmd_clear(&l);
+	is_int(agentcmd_parse("#cc bob@example.com\n", &l), -1,
+	    "#cc without add or remove");
+	agentcmd_clear(&l);
+	is_int(agentcmd_parse("#cc add\n", &l), -1, "#cc add without address");
+	agentcmd_clear(&l);
+	is_int(agentcmd_parse("#cc add bob\n", &l), -1, "#cc add: no @");
+	ok(l.n == 0 && l.nerrors == 1 && strstr(l.errors[0].why,
+	    "bad address") != NULL, "... is a bad address");
+	agentcmd_clear(&l);
+	is_int(agentcmd_parse("#cc add <bob@example.com>\n", &l), -1,
+	    "#cc add: no angle brackets");
+	agentcmd_clear(&l);
+}
+
 int
 main(void)
 {
 	test_commands();
+	test_cc();
 	test_errors();
 	test_check();
 	ok(strcmp(agentcmd_kind_name(AGENTCMD_MERGE), "merge") == 0,

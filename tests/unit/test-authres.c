@@ -227,10 +227,41 @@ test_trusted(void)
 	    "trusted: a message without Received lines");
 }
 
+static void
+test_dmarc(void)
+{
+	struct authres a;
+
+	authres_parse("mx.example.org; dmarc=fail header.from=evil.example; "
+	    "dmarc=none header.from=Example.ORG; dmarc=fail "
+	    "header.from=example.org", &a);
+	is_str(authres_dmarc_result(&a, "example.org"), "none",
+	    "dmarc: the first entry for the domain counts");
+	is_str(authres_dmarc_result(&a, "evil.example"), "fail",
+	    "dmarc: another domain's entry");
+	ok(authres_dmarc_result(&a, "example.com") == NULL,
+	    "dmarc: no entry for the domain");
+	ok(authres_dmarc_result(&a, "") == NULL, "dmarc: no domain");
+	authres_clear(&a);
+	authres_parse("mx.example.org; dmarc=fail", &a);
+	is_str(authres_dmarc_result(&a, "example.org"), "fail",
+	    "dmarc: a failure naming no domain is the From domain's");
+	authres_clear(&a);
+	authres_parse("mx.example.org; dmarc=pass", &a);
+	ok(authres_dmarc_result(&a, "example.org") == NULL,
+	    "dmarc: a pass naming no domain is no aligned pass");
+	authres_clear(&a);
+	authres_parse("mx.example.org; dkim=pass header.d=example.org", &a);
+	ok(authres_dmarc_result(&a, "example.org") == NULL,
+	    "dmarc: dkim is not dmarc");
+	authres_clear(&a);
+}
+
 int
 main(void)
 {
 	parse_init();
+	test_dmarc();
 	test_parse();
 	test_malformed();
 	test_aligned();

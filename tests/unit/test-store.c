@@ -190,6 +190,41 @@ test_participants(struct store *s)
 }
 
 static void
+test_proposed(struct store *s)
+{
+	struct store_ticket_full f;
+	struct store_participant *v;
+	size_t n;
+	int64_t t = new_ticket(s, "Proposals", "support", TICKET_OPEN, 0);
+
+	store_participant_add(s, t, "alice@example.org", "", ROLE_REQUESTER);
+	store_participant_add(s, t, "bob@example.org", "", ROLE_WATCHER);
+	is_int(store_proposed_add(s, t, "Carol@Example.org", "Carol"), 1,
+	    "proposed: added");
+	is_int(store_proposed_add(s, t, "carol@example.org", ""), 0,
+	    "proposed: again is 0");
+	is_int(store_participant_is(s, t, "carol@example.org"), 0,
+	    "proposed: no participant");
+	ok(store_proposed(s, t, &v, &n) == 0 && n == 1 &&
+	    strcmp(v[0].address, "carol@example.org") == 0 &&
+	    strcmp(v[0].name, "Carol") == 0, "proposed: listed, lower case");
+	store_participants_free(v, n);
+	ok(store_ticket_full(s, t, &f) == 1 && f.nproposed == 1 &&
+	    f.nparticipants == 2, "proposed: in the full ticket, apart");
+	store_ticket_full_clear(&f);
+	is_int(store_proposed_del(s, t, "CAROL@example.org"), 1,
+	    "proposed: removed");
+	is_int(store_proposed_del(s, t, "carol@example.org"), 0,
+	    "proposed: removed already");
+	is_int(store_participant_del(s, t, "alice@example.org"), 0,
+	    "participant del: never the requester");
+	is_int(store_participant_del(s, t, "Bob@example.org"), 1,
+	    "participant del: a watcher");
+	is_int(store_participant_is(s, t, "bob@example.org"), 0,
+	    "participant del: gone");
+}
+
+static void
 test_messages(struct store *s)
 {
 	int64_t t = new_ticket(s, "Mail", "support", TICKET_OPEN, 0);
@@ -482,6 +517,7 @@ main(void)
 	}
 	test_tickets(s);
 	test_participants(s);
+	test_proposed(s);
 	test_messages(s);
 	test_attachments(s);
 	test_msgids(s);
