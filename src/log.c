@@ -123,3 +123,13 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(fatal_code);
 }
+
+void
+log_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap, NULL);
+	va_end(ap);
+}
