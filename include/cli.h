@@ -8,6 +8,9 @@
  * returns the process exit status (sysexits codes).
  */
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct transport_ops;
 
 struct cli_global {
@@ -30,5 +33,10 @@ int	cli_fetch(int argc, char **argv, const struct cli_global *);
 
 /* True when argv holds -h or --help before any "--". */
 int	cli_wants_help(int argc, char **argv);
+/* t as "2025-11-25T03:35:00Z" (UTC) into buf, "-" for 0. */
+void	cli_rfc3339(int64_t t, char *buf, size_t len);
+/* Who runs an admin command, for events: "admin:LOGIN" (free it).
+ * Call it before store_open(), which may switch root to the owner. */
+char	*cli_actor(void);
 
 #endif

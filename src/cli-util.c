@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: ISC */
+#include <pwd.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
 
 #include "cli.h"
 
@@ -14,4 +20,25 @@ cli_wants_help(int argc, char **argv)
 			return 1;
 	}
 	return 0;
+}
+
+void
+cli_rfc3339(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "-");
+}
+
+char *
+cli_actor(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	if (pw != NULL)
+		return g_strconcat("admin:", pw->pw_name, NULL);
+	return g_strdup_printf("admin:uid%lu", (unsigned long)getuid());
 }
