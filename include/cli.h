@@ -30,6 +30,7 @@ int	cli_ticket(int argc, char **argv, const struct cli_global *);
 int	cli_send(int argc, char **argv, const struct cli_global *);
 int	deliver_main(int argc, char **argv, const struct cli_global *);
 int	cli_fetch(int argc, char **argv, const struct cli_global *);
+int	cli_outbox(int argc, char **argv, const struct cli_global *);
 
 /* True when argv holds -h or --help before any "--". */
 int	cli_wants_help(int argc, char **argv);
