@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -132,6 +133,17 @@ lock_drop(void)
 	lock.fd = -1;
 }
 
+/* Is fd (still) the file at path?  A sweep may have removed the file
+ * between our open and our flock. */
+static bool
+same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* Hold the lock of owner from now on; 0 / -1. */
 static int
 lock_take(const struct conf *cf, const char *owner)
@@ -140,19 +152,25 @@ lock_take(const struct conf *cf, const char *owner)
 		return 0;
 	lock_drop();
 	lock.path = lock_path(cf, owner);
-	lock.fd = open(lock.path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-	    0640);
-	if (lock.fd == -1 || flock(lock.fd, LOCK_EX | LOCK_NB) == -1) {
-		log_warn("send: lock %s", lock.path);
-		if (lock.fd != -1)
-			close(lock.fd);
+	for (int tries = 0; tries < 3; tries++) {
+		lock.fd = open(lock.path, O_RDWR | O_CREAT | O_NOFOLLOW |
+		    O_CLOEXEC, 0640);
+		if (lock.fd == -1 || flock(lock.fd, LOCK_EX | LOCK_NB) == -1)
+			break;
+		if (same_file(lock.fd, lock.path)) {
+			lock.owner = g_strdup(owner);
+			return 0;
+		}
+		close(lock.fd);
 		lock.fd = -1;
-		g_free(lock.path);
-		lock.path = NULL;
-		return -1;
 	}
-	lock.owner = g_strdup(owner);
-	return 0;
+	log_warn("send: lock %s", lock.path);
+	if (lock.fd != -1)
+		close(lock.fd);
+	lock.fd = -1;
+	g_free(lock.path);
+	lock.path = NULL;
+	return -1;
 }
 
 void
@@ -204,6 +222,37 @@ reclaim(struct drain *d)
 		g_free(path);
 	}
 	g_strfreev(owners);
+}
+
+/* Lock files of senders that died holding no lease: nobody else would
+ * ever remove them. */
+static void
+sweep(const struct conf *cf)
+{
+	char *dir = g_path_get_dirname(cf->database);
+	char *base = g_path_get_basename(cf->database);
+	char *prefix = g_strconcat(base, ".send.", NULL), *path;
+	const char *e;
+	GDir *d;
+	int fd;
+
+	if ((d = g_dir_open(dir, 0, NULL)) != NULL) {
+		while ((e = g_dir_read_name(d)) != NULL) {
+			if (!g_str_has_prefix(e, prefix))
+				continue;
+			path = g_build_filename(dir, e, NULL);
+			if (!same_file(lock.fd, path) && owner_dead(path, &fd) &&
+			    fd != -1)
+				unlink(path);
+			if (fd != -1)
+				close(fd);
+			g_free(path);
+		}
+		g_dir_close(d);
+	}
+	g_free(prefix);
+	g_free(base);
+	g_free(dir);
 }
 
 /* Every SEND_RENEW seconds the leases run SEND_LEASE from now again. */
@@ -468,6 +517,7 @@ send_drain(struct store *s, const struct conf *cf,
 	if ((d.ops = pick_transport(cf, smtp)) == NULL ||
 	    lock_take(cf, owner) == -1)
 		return -1;
+	sweep(cf);
 	d.domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    (GDestroyNotify)g_hash_table_destroy);
 	d.held = g_array_new(FALSE, TRUE, sizeof(struct held));
