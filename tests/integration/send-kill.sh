@@ -35,8 +35,9 @@ setup() {
 	done
 }
 
-# kill_until_done MAX-DELAY: send --once, SIGKILLed after 0..MAX-DELAY
-# seconds (the first 20 runs always, then every other run), until
+# kill_until_done MAX-DELAY: send --once, SIGKILLed 0..MAX-DELAY seconds
+# after it claimed mail (the first 20 runs always, then every other run),
+# until
 # nothing is queued.  Prints "kills=K midbatch=M runs=R stalls=S
 # unexpected=U left=L": midbatch counts kills that left mails leased
 # by the dead sender; a stall is a run that was not killed, exited 0
@@ -54,18 +55,23 @@ def count(where):
                          + where).fetchone()[0]
     finally:
         c.close()
+LEASED = " and lease_until > strftime('%s', 'now')"
 deadline = time.time() + 90
 while count("") > 0 and time.time() < deadline:
     p = subprocess.Popen([exe, "-c", conf, "send", "--once"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if runs < 20 or rng.random() < 0.5:
+        # once it has claimed mail, at a random moment of its batch
+        t = time.time() + 10
+        while p.poll() is None and time.time() < t and count(LEASED) == 0:
+            time.sleep(0.001)
         time.sleep(rng.uniform(0, maxdelay))
         p.kill()
     rc = p.wait()
     runs += 1
     if rc == -9:
         kills += 1
-        midbatch += count(" and lease_until > strftime('%s', 'now')") > 0
+        midbatch += count(LEASED) > 0
     elif rc != 0:
         unexpected += 1
     elif count("") > 0:
@@ -78,7 +84,7 @@ PY
 # --- the file transport ----------------------------------------------------
 setup file || { t_fail "set up the file transport case"; t_done; }
 MD=$D/outbox
-R=$(kill_until_done 0.08)
+R=$(kill_until_done 0.03)
 t_diag "file transport: $N mails, $R"
 t_like "$R" "kills=* stalls=0 unexpected=0 left=0" \
     "file: done, no sender waited for a dead one's lease"
@@ -102,7 +108,7 @@ if need_pymod aiosmtpd && ms_sink_start; then
 	echo "transport smtp \"127.0.0.1\" port $SINK_PORT tls none" \
 	    >>"$D/conf.tmp"
 	mv "$D/conf.tmp" "$CONF"
-	R=$(kill_until_done 0.3)
+	R=$(kill_until_done 0.1)
 	t_diag "smtp: $N mails, $R"
 	t_like "$R" "kills=* stalls=0 unexpected=0 left=0" \
 	    "smtp: done, no sender waited for a dead one's lease"

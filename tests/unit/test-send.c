@@ -519,6 +519,29 @@ test_dead_sender(void)
 	g_free(gone);
 }
 
+static void
+test_renew(void)
+{
+	int64_t t0 = NOW + 55 * DAY;
+	struct store *s = open_at(t0), *b;
+
+	queue_mail(s, 0, "renew@example.org");
+	is_int(claim_count(s, "R", 10), 1, "renew: R claims the mail");
+	store_close(s);
+	s = open_at(t0 + SEND_RENEW);
+	ok(store_outbox_renew(s, "R", SEND_LEASE) == 0, "R renews its lease");
+	store_close(s);
+	b = open_at(t0 + SEND_LEASE + 1);
+	is_int(claim_count(b, "B", 10), 0,
+	    "renew: past the first lease, the renewed one holds");
+	store_close(b);
+	b = open_at(t0 + SEND_RENEW + SEND_LEASE);
+	is_int(claim_count(b, "B", 10), 1, "renew: it ends unrenewed");
+	ok(store_outbox_release(b, "B") == 1, "release: B frees its row");
+	is_int(claim_count(b, "C", 10), 1, "release: C may take it at once");
+	store_close(b);
+}
+
 /* Write path with text (a test's stand-in for an earlier try). */
 static void
 put(const char *md, const char *sub, const char *name, const char *text)
@@ -657,6 +680,8 @@ main(void)
 	test_fault_age();
 	use_db("dead.db");
 	test_dead_sender();
+	use_db("renew.db");
+	test_renew();
 	use_db("file2.db");
 	test_file_once();
 	use_db("admin.db");
