@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct jout;
 struct transport_ops;
 
 struct cli_global {
@@ -36,6 +37,8 @@ int	cli_outbox(int argc, char **argv, const struct cli_global *);
 int	cli_wants_help(int argc, char **argv);
 /* t as "2025-11-25T03:35:00Z" (UTC) into buf, "-" for 0. */
 void	cli_rfc3339(int64_t t, char *buf, size_t len);
+/* t as a JSON string like cli_rfc3339(), null for 0. */
+struct jout *cli_time_json(int64_t t);
 /* Who runs an admin command, for events: "admin:LOGIN" (free it).
  * Call it before store_open(), which may switch root to the owner. */
 char	*cli_actor(void);

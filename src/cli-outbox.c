@@ -128,17 +128,6 @@ parse_args(int argc, char **argv, struct args *a)
 }
 
 static struct jout *
-time_json(int64_t t)
-{
-	char buf[32];
-
-	if (t <= 0)
-		return jout_null();
-	cli_rfc3339(t, buf, sizeof(buf));
-	return jout_str(buf);
-}
-
-static struct jout *
 row_json(const struct store_outbox *o)
 {
 	struct jout *j = jout_obj();
@@ -150,12 +139,12 @@ row_json(const struct store_outbox *o)
 	jout_set(j, "rcpt", jout_str(o->rcpt));
 	jout_set(j, "state", jout_str(o->state));
 	jout_set(j, "attempts", jout_int(o->attempts));
-	jout_set(j, "next_try", queued ? time_json(o->next_try) :
+	jout_set(j, "next_try", queued ? cli_time_json(o->next_try) :
 	    jout_null());
 	jout_set(j, "last_error", jout_str(o->last_error));
 	jout_set(j, "message_id", jout_str(o->message_id));
 	jout_set(j, "mail_from", jout_str(o->mail_from));
-	jout_set(j, "created", time_json(o->created));
+	jout_set(j, "created", cli_time_json(o->created));
 	return j;
 }
 

@@ -158,17 +158,6 @@ parse_opts(int argc, char **argv, const struct subcommand *sub,
 /* ---- output helpers ---- */
 
 static struct jout *
-time_json(int64_t t)
-{
-	char buf[32];
-
-	if (t <= 0)
-		return jout_null();
-	cli_rfc3339(t, buf, sizeof(buf));
-	return jout_str(buf);
-}
-
-static struct jout *
 ref_json(int64_t v)
 {
 	return v > 0 ? jout_int(v) : jout_null();
@@ -187,8 +176,8 @@ ticket_json(const struct store_ticket *t)
 	jout_set(o, "requester", jout_str(t->requester));
 	jout_set(o, "assignee", jout_str(t->assignee));
 	jout_set(o, "message_count", jout_int(t->message_count));
-	jout_set(o, "created", time_json(t->created));
-	jout_set(o, "updated", time_json(t->updated));
+	jout_set(o, "created", cli_time_json(t->created));
+	jout_set(o, "updated", cli_time_json(t->updated));
 	return o;
 }
 
@@ -362,7 +351,7 @@ event_json(const struct store_event *e)
 {
 	struct jout *o = jout_obj();
 
-	jout_set(o, "at", time_json(e->at));
+	jout_set(o, "at", cli_time_json(e->at));
 	jout_set(o, "actor", jout_str(e->actor));
 	jout_set(o, "what", jout_str(e->what));
 	jout_set(o, "old", jout_str(e->old));

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "cli.h"
+#include "jout.h"
 
 int
 cli_wants_help(int argc, char **argv)
@@ -41,4 +42,15 @@ cli_actor(void)
 	if (pw != NULL)
 		return g_strconcat("admin:", pw->pw_name, NULL);
 	return g_strdup_printf("admin:uid%lu", (unsigned long)getuid());
+}
+
+struct jout *
+cli_time_json(int64_t t)
+{
+	char buf[32];
+
+	if (t <= 0)
+		return jout_null();
+	cli_rfc3339(t, buf, sizeof(buf));
+	return jout_str(buf);
 }

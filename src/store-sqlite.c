@@ -2355,10 +2355,25 @@ admin_update(struct store *s, sqlite3_stmt *st, const char *actor,
 	return 0;
 }
 
+/* One admin change of the outbox (id, now, and the actor where the
+ * statement names it) in a transaction of its own. */
 static int
-admin_txn(struct store *s, sqlite3_stmt *st, const char *actor,
+admin_txn(struct store *s, enum st which, int64_t id, const char *actor,
     const char *what, int64_t *count)
 {
+	sqlite3_stmt *st;
+
+	*count = 0;
+	if (store_begin(s) == -1)
+		return -1;
+	if ((st = stmt(s, which)) == NULL) {
+		store_rollback(s);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now(s));
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		bind_str(st, 3, actor);
 	if (admin_update(s, st, actor, what, count) == -1 ||
 	    store_commit(s) == -1) {
 		store_rollback(s);
@@ -2371,35 +2386,14 @@ int
 store_outbox_requeue(struct store *s, int64_t id, const char *actor,
     int64_t *count)
 {
-	sqlite3_stmt *st;
-
-	*count = 0;
-	if (store_begin(s) == -1)
-		return -1;
-	if ((st = stmt(s, ST_OUTBOX_REQUEUE)) == NULL) {
-		store_rollback(s);
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now(s));
-	return admin_txn(s, st, actor, "send retry", count);
+	return admin_txn(s, ST_OUTBOX_REQUEUE, id, actor, "send retry",
+	    count);
 }
 
 int
 store_outbox_cancel(struct store *s, int64_t id, const char *actor,
     int64_t *count)
 {
-	sqlite3_stmt *st;
-
-	*count = 0;
-	if (store_begin(s) == -1)
-		return -1;
-	if ((st = stmt(s, ST_OUTBOX_CANCEL)) == NULL) {
-		store_rollback(s);
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now(s));
-	bind_str(st, 3, actor);
-	return admin_txn(s, st, actor, "send cancelled", count);
+	return admin_txn(s, ST_OUTBOX_CANCEL, id, actor, "send cancelled",
+	    count);
 }
