@@ -57,16 +57,35 @@ random32(void)
 	return v;
 }
 
+static void
+host_name(char *host, size_t len)
+{
+	if (gethostname(host, len) == -1)
+		g_strlcpy(host, "localhost", len);
+	host[len - 1] = '\0';
+}
+
 char *
 send_owner_new(void)
 {
 	char host[HOST_NAME_MAX + 1];
 
-	if (gethostname(host, sizeof(host)) == -1)
-		g_strlcpy(host, "localhost", sizeof(host));
-	host[sizeof(host) - 1] = '\0';
+	host_name(host, sizeof(host));
 	return g_strdup_printf("%s.%ld.%08x", host, (long)getpid(),
 	    random32());
+}
+
+/* Was owner made by send_owner_new() on this host?  Only such a
+ * sender's lock file tells whether it lives. */
+static bool
+owner_here(const char *owner)
+{
+	char host[HOST_NAME_MAX + 1];
+	size_t len;
+
+	host_name(host, sizeof(host));
+	len = strlen(host);
+	return strncmp(owner, host, len) == 0 && owner[len] == '.';
 }
 
 int64_t
@@ -197,8 +216,9 @@ owner_dead(const char *path, int *fd)
 	return false;
 }
 
-/* Take over at once the leases of senders that died (SIGKILL, a crash,
- * a power cut): no mail waits for a lease of a process that is gone. */
+/* Take over at once the leases of senders on this host that died
+ * (SIGKILL, a crash, a power cut): no mail waits for a lease of a
+ * process that is gone.  Another host's run out after SEND_LEASE. */
 static void
 reclaim(struct drain *d)
 {
@@ -208,7 +228,8 @@ reclaim(struct drain *d)
 	if (store_outbox_owners(d->store, &owners) == -1)
 		return;
 	for (size_t i = 0; owners[i] != NULL; i++) {
-		if (strcmp(owners[i], d->owner) == 0)
+		if (strcmp(owners[i], d->owner) == 0 ||
+		    !owner_here(owners[i]))
 			continue;
 		path = lock_path(d->conf, owners[i]);
 		if (owner_dead(path, &fd) &&

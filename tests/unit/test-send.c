@@ -478,45 +478,67 @@ claim_as(int64_t at, const char *owner)
 	store_close(s);
 }
 
+/* Queue one mail at t0 and claim it for owner. */
+static void
+queue_claimed(int64_t t0, const char *rcpt, const char *owner)
+{
+	struct store *s = open_at(t0);
+
+	queue_mail(s, 0, rcpt);
+	store_close(s);
+	claim_as(t0, owner);
+}
+
+/* A lock file for owner, locked (the sender lives) or not; the fd. */
+static int
+lock_file(const char *owner, char **path, bool locked)
+{
+	int fd;
+
+	*path = g_strdup_printf("%s.send.%s", dbpath, owner);
+	fd = open(*path, O_RDWR | O_CREAT, 0600);
+	if (fd == -1 || (locked && flock(fd, LOCK_EX) == -1))
+		abort();
+	return fd;
+}
+
 static void
 test_dead_sender(void)
 {
 	int64_t t0 = NOW + 50 * DAY;
-	struct store *s = open_at(t0);
-	char *lock = g_strdup_printf("%s.send.live.1", dbpath);
-	char *gone = g_strdup_printf("%s.send.gone.1", dbpath);
+	char host[256], *nolock, *gone, *live, *path, *lpath;
 	struct send_stats st;
 	int fd;
 
-	queue_mail(s, 0, "k1@example.org");
-	store_close(s);
-	claim_as(t0, "nolock.1");
+	if (gethostname(host, sizeof(host)) == -1)
+		abort();
+	host[sizeof(host) - 1] = '\0';
+	nolock = g_strdup_printf("%s.1.nolock", host);
+	gone = g_strdup_printf("%s.2.gone", host);
+	live = g_strdup_printf("%s.3.live", host);
+	queue_claimed(t0, "k1@example.org", nolock);
 	drain_at(t0 + 1, TRANSPORT_SENT, &st);
 	is_int(st.sent, 1, "a lease without a lock file is taken over at once");
-	s = open_at(t0);
-	queue_mail(s, 0, "k2@example.org");
-	store_close(s);
-	fd = open(gone, O_RDWR | O_CREAT, 0600);
-	ok(fd != -1 && flock(fd, LOCK_EX) == 0, "a sender takes its lock");
-	claim_as(t0, "gone.1");
-	close(fd);
+	close(lock_file(gone, &path, false));
+	queue_claimed(t0, "k2@example.org", gone);
 	drain_at(t0 + 1, TRANSPORT_SENT, &st);
-	is_int(st.sent, 1, "its lease is taken over as soon as it died");
-	ok(access(gone, F_OK) == -1, "and its lock file removed");
-	s = open_at(t0);
-	queue_mail(s, 0, "k3@example.org");
-	store_close(s);
-	fd = open(lock, O_RDWR | O_CREAT, 0600);
-	ok(fd != -1 && flock(fd, LOCK_EX) == 0, "a live sender's lock");
-	claim_as(t0, "live.1");
+	is_int(st.sent, 1, "a lease whose lock is free is taken over at once");
+	ok(access(path, F_OK) == -1, "and its lock file removed");
+	g_free(path);
+	fd = lock_file(live, &lpath, true);
+	queue_claimed(t0, "k3@example.org", live);
+	queue_claimed(t0, "k4@example.org", "elsewhere.example.4.x");
 	drain_at(t0 + SEND_LEASE - 1, TRANSPORT_SENT, &st);
-	is_int(st.claimed, 0, "a live sender's lease holds");
+	is_int(st.claimed, 0, "a live sender's lease holds, and another "
+	    "host's");
 	drain_at(t0 + SEND_LEASE, TRANSPORT_SENT, &st);
-	is_int(st.sent, 1, "until it runs out unrenewed");
+	is_int(st.sent, 2, "until they run out unrenewed");
 	close(fd);
-	unlink(lock);
-	g_free(lock);
+	unlink(lpath);
+	g_free(lpath);
+	g_free(nolock);
 	g_free(gone);
+	g_free(live);
 }
 
 static void
