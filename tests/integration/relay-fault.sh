@@ -67,6 +67,7 @@ fault() {
 	    "$name: each mail counted one attempt"
 	t_grep "$name: the fault is reported" "send: transport fault: " \
 	    "$D/err"
+	t_diag "$(grep 'transport fault' "$D/err")"
 	t_is "$(grep -c 'transport fault' "$D/err")" 1 \
 	    "$name: reported once, not per mail"
 	t_grep "$name: the summary says so" "0 sent, 9 to retry later, 0 failed \(transport fault\)" "$D/out"
