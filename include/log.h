@@ -22,7 +22,7 @@ int	log_get_debug(void);
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An error an admin must act on (syslog LOG_ERR), not a failure of
- * the caller: a tripped limit, a broken loop. */
+ * the caller: a tripped limit, a broken loop, a relay refusing all. */
 void	log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

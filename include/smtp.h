@@ -14,10 +14,12 @@
  * PLAIN or LOGIN (Cyrus SASL) with the password file's first line,
  * never without TLS except to a loopback address.
  *
- * Replies: 250 after DATA is TRANSPORT_SENT; a 4xx is TRANSIENT, a 5xx
- * PERMANENT (for this mail, with the server's text); a failure to
- * connect, verify, greet or authenticate, or a broken connection, is
- * TRANSPORT_DOWN.  Not in postdesk-deliver.
+ * Replies: 250 after DATA is TRANSPORT_SENT; a 4xx to RCPT or DATA is
+ * TRANSIENT, a 5xx PERMANENT (for this mail, with the server's reply
+ * in the refusal); a failure to connect, verify, greet or
+ * authenticate, any failure of RSET or MAIL FROM, a 421 or a broken
+ * connection is TRANSPORT_DOWN (a transport fault).  Not in
+ * postdesk-deliver.
  */
 extern const struct transport_ops smtp_transport;
 

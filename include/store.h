@@ -299,6 +299,11 @@ struct store_outbox {
 	int64_t		 created;
 	int64_t		 next_try;
 	char		*last_error;
+	int64_t		 age_base;	/* the age counts from here when
+					   later than created (0: never) */
+	char		*state;		/* store_outbox_list() only, else
+					   NULL: queued, sent, failed,
+					   cancelled */
 };
 
 /* Queue one mail for one recipient (inside the caller's transaction). */
@@ -361,7 +366,7 @@ int		 store_outbox_hold(struct store *, int64_t message,
  * end as failed with last_error why.  *cancelled: how many; *sent: how
  * many were sent already or are being sent (leased).  0 / -1.
  */
-int		 store_outbox_cancel(struct store *, int64_t cause,
+int		 store_outbox_cancel_caused(struct store *, int64_t cause,
 		    const char *why, int64_t *cancelled, int64_t *sent);
 /* Add msg.h flag bits to a stored message.  0 / -1. */
 int		 store_message_flag(struct store *, int64_t id, unsigned flags);
@@ -382,5 +387,34 @@ int		 store_proposed_del(struct store *, int64_t ticket,
 		    const char *address);
 int		 store_proposed(struct store *, int64_t ticket,
 		    struct store_participant **v, size_t *n);
+/* ---- outbox: dead senders, transport faults, admins ---- */
+
+/* The owners of live leases on queued rows (NULL-ended, g_strfreev);
+ * 0 / -1. */
+int		 store_outbox_owners(struct store *, char ***owners);
+/* Free every queued row owner holds (a dead sender's): how many, -1. */
+int		 store_outbox_release(struct store *, const char *owner);
+/* owner's leases run lease_s seconds from now again; 0 / -1. */
+int		 store_outbox_renew(struct store *, const char *owner,
+		    int64_t lease_s);
+/* A transport fault: try again at next_try; the mail's age restarts
+ * (a fault never counts toward send-max-age).  0, or -1 (also when
+ * owner no longer holds the row). */
+int		 store_outbox_fault(struct store *, int64_t id,
+		    const char *owner, int64_t next_try, const char *error);
+/* Every row (state NULL) or those in state (queued, sent, failed,
+ * cancelled), by id, without their bytes (raw_len 0), with state set;
+ * free with store_outbox_free().  0 / -1. */
+int		 store_outbox_list(struct store *, const char *state,
+		    struct store_outbox **v, size_t *n);
+/* Admin: queue row id (queued, failed or cancelled; 0: every failed
+ * row not cancelled) again, due now, attempts and age from zero; an
+ * event "send retry" by actor on each ticket.  *count rows; 0 / -1. */
+int		 store_outbox_requeue(struct store *, int64_t id,
+		    const char *actor, int64_t *count);
+/* Admin: a queued row is never sent (state cancelled), an event
+ * "send cancelled" by actor.  *count 1 done, 0 not queued; 0 / -1. */
+int		 store_outbox_cancel(struct store *, int64_t id,
+		    const char *actor, int64_t *count);
 
 #endif

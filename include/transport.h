@@ -16,9 +16,22 @@ enum transport_status {
 	TRANSPORT_SENT,		/* the server's 250 for DATA (or the file
 				   is in new/) */
 	TRANSPORT_TRANSIENT,	/* 4xx, timeout: this mail later */
-	TRANSPORT_PERMANENT,	/* 5xx: never again */
-	TRANSPORT_DOWN,		/* connection, TLS or AUTH failed:
-				   nothing can go, every mail later */
+	TRANSPORT_PERMANENT,	/* 5xx to RCPT or DATA: never again */
+	TRANSPORT_DOWN,		/* a transport fault: no connection, TLS,
+				   greeting, EHLO, AUTH or MAIL FROM
+				   failed: nothing can go, every mail
+				   later */
+};
+
+/* What a transport says about one mail; the caller frees both. */
+struct transport_reply {
+	/* The server's answer or what went wrong, for the log and the
+	 * outbox: "smtp: 127.0.0.1:25: RCPT TO:<a@b>: 550 5.1.1 unknown". */
+	char		*text;
+	/* With TRANSPORT_PERMANENT from RCPT or DATA: the server's reply
+	 * alone, "550 5.1.1 unknown" (send.c compares them across mails to
+	 * recognise a relay that refuses everything); else NULL. */
+	char		*refusal;
 };
 
 struct transport_ops {
@@ -27,11 +40,9 @@ struct transport_ops {
 	 * connects on the first mail and keeps the connection for the
 	 * next ones).  NULL (logged) on error. */
 	void		*(*open)(const struct conf_transport *);
-	/* Send one mail.  *reply (the caller frees it) is the server's
-	 * answer or what went wrong, for the log and the outbox:
-	 * "smtp: 127.0.0.1:25: RCPT TO:<a@b>: 550 5.1.1 unknown". */
+	/* Send one mail; r starts zeroed and is filled in. */
 	enum transport_status (*send)(void *, const struct store_outbox *,
-			    char **reply);
+			    struct transport_reply *r);
 	/* QUIT and free; NULL is a no-op. */
 	void		 (*close)(void *);
 };

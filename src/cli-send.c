@@ -30,12 +30,17 @@ static const char usage_text[] =
     "  transport (SMTP or a Maildir).  Mail that fails for now is\n"
     "  retried later with a growing delay; mail refused for good, or\n"
     "  still failing after limit send-max-age, becomes an event on its\n"
-    "  ticket.  Several senders may run at once.\n"
+    "  ticket.  A transport fault (no connection, TLS, a failure at the\n"
+    "  greeting, EHLO, AUTH or MAIL FROM, or the same refusal for 3\n"
+    "  recipient domains) fails no mail: all of it waits, and the\n"
+    "  fault is logged as an error.  Several senders may run at once.\n"
+    "  See postdesk outbox to list, retry and cancel mail.\n"
     "  --once    send what is due, then exit (the default)\n"
     "  --loop    keep sending, checking every second; exit on SIGTERM\n"
     "  --syslog  log to syslog (mail facility) instead of stderr\n"
-    "  Exit: 0 done (mails that must wait stay queued), 75 the\n"
-    "  database is busy, 78 configuration error, 70 other errors.\n";
+    "  Exit (--once): 0 done (mails that must wait stay queued), 75 a\n"
+    "  transport fault or the database is busy, 69 a mail failed for\n"
+    "  good in this run, 78 configuration error, 70 other errors.\n";
 
 static volatile sig_atomic_t stop;
 
@@ -101,12 +106,25 @@ catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-/* Drain until stopped (loop) or once; the exit status. */
+/* The exit status of one drain that worked. */
+static int
+status_of(const struct send_stats *st)
+{
+	if (st->faults > 0)
+		return EX_TEMPFAIL;
+	if (st->failed > 0)
+		return EX_UNAVAILABLE;
+	return EX_OK;
+}
+
+/* Drain until stopped (loop: faults are logged, and it goes on) or
+ * once; the exit status. */
 static int
 drain(struct store *s, const struct conf *cf, const struct cli_global *g,
     const struct send_args *a, const char *owner)
 {
 	struct send_stats st;
+	int rc = EX_OK;
 
 	do {
 		if (send_drain(s, cf, g->smtp, owner, &stop, &st) == -1)
@@ -116,11 +134,13 @@ drain(struct store *s, const struct conf *cf, const struct cli_global *g,
 			    "%zu failed", st.sent, st.retried, st.failed);
 		if (!a->loop && st.claimed > 0)
 			printf("send: %zu sent, %zu to retry later, "
-			    "%zu failed\n", st.sent, st.retried, st.failed);
+			    "%zu failed%s\n", st.sent, st.retried, st.failed,
+			    st.faults > 0 ? " (transport fault)" : "");
+		rc = status_of(&st);
 		if (a->loop && st.claimed == 0 && !stop)
 			poll(NULL, 0, POLL_MS);
 	} while (a->loop && !stop);
-	return EX_OK;
+	return a->loop ? EX_OK : rc;
 }
 
 int
@@ -148,7 +168,7 @@ cli_send(int argc, char **argv, const struct cli_global *g)
 	owner = send_owner_new();
 	log_debug("send: sender %s", owner);
 	rc = drain(s, cf, g, &a, owner);
-	g_free(owner);
+	send_owner_free(owner);
 	store_close(s);
 	conf_free(cf);
 	return rc;

@@ -158,28 +158,6 @@ parse_opts(int argc, char **argv, const struct subcommand *sub,
 
 /* ---- output helpers ---- */
 
-static void
-rfc3339(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "-");
-}
-
-static struct jout *
-time_json(int64_t t)
-{
-	char buf[32];
-
-	if (t <= 0)
-		return jout_null();
-	rfc3339(t, buf, sizeof(buf));
-	return jout_str(buf);
-}
-
 static struct jout *
 ref_json(int64_t v)
 {
@@ -199,8 +177,8 @@ ticket_json(const struct store_ticket *t)
 	jout_set(o, "requester", jout_str(t->requester));
 	jout_set(o, "assignee", jout_str(t->assignee));
 	jout_set(o, "message_count", jout_int(t->message_count));
-	jout_set(o, "created", time_json(t->created));
-	jout_set(o, "updated", time_json(t->updated));
+	jout_set(o, "created", cli_time_json(t->created));
+	jout_set(o, "updated", cli_time_json(t->updated));
 	return o;
 }
 
@@ -236,7 +214,7 @@ print_table(const struct store_ticket *v, size_t n)
 	    "STATUS", "PRIORITY", wq, "QUEUE", "MSGS", "UPDATED", wr,
 	    "REQUESTER", "SUBJECT");
 	for (size_t i = 0; i < n; i++) {
-		rfc3339(v[i].updated, buf, sizeof(buf));
+		cli_rfc3339(v[i].updated, buf, sizeof(buf));
 		printf("%6lld  %-8s  %-8s  %-*s  %4lld  %-20s  %-*s  %s\n",
 		    (long long)v[i].number, store_status_name(v[i].status),
 		    v[i].priority, wq, v[i].queue,
@@ -374,7 +352,7 @@ event_json(const struct store_event *e)
 {
 	struct jout *o = jout_obj();
 
-	jout_set(o, "at", time_json(e->at));
+	jout_set(o, "at", cli_time_json(e->at));
 	jout_set(o, "actor", jout_str(e->actor));
 	jout_set(o, "what", jout_str(e->what));
 	jout_set(o, "old", jout_str(e->old));
@@ -434,8 +412,8 @@ print_head(const struct store_ticket *t)
 {
 	char created[32], updated[32];
 
-	rfc3339(t->created, created, sizeof(created));
-	rfc3339(t->updated, updated, sizeof(updated));
+	cli_rfc3339(t->created, created, sizeof(created));
+	cli_rfc3339(t->updated, updated, sizeof(updated));
 	printf("Ticket %lld: %s\n", (long long)t->number, t->subject);
 	printf("  status     %-22s priority   %s\n",
 	    store_status_name(t->status), t->priority);
@@ -454,7 +432,7 @@ print_message(const struct store_msgrow *m)
 	char when[32];
 	const char *name;
 
-	rfc3339(m->received, when, sizeof(when));
+	cli_rfc3339(m->received, when, sizeof(when));
 	printf("\n--- message %lld, %s, %s (%s), received %s\n",
 	    (long long)m->id, m->direction == DIR_OUT ? "out" : "in",
 	    store_author_name(m->author), or_dash(m->threaded_by), when);
@@ -496,7 +474,7 @@ print_full(const struct store_ticket_full *f)
 	for (size_t i = 0; i < f->nevents; i++) {
 		const struct store_event *e = &f->events[i];
 
-		rfc3339(e->at, when, sizeof(when));
+		cli_rfc3339(e->at, when, sizeof(when));
 		printf("  %s  %s: %s", when, e->actor, e->what);
 		if (e->old != NULL || e->new_ != NULL)
 			printf(": %s -> %s", or_dash(e->old), or_dash(e->new_));
@@ -681,16 +659,6 @@ cmd_set(struct ctx *c)
 
 /* ---- entry ---- */
 
-static char *
-actor_name(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-
-	if (pw != NULL)
-		return g_strconcat("admin:", pw->pw_name, NULL);
-	return g_strdup_printf("admin:uid%lu", (unsigned long)getuid());
-}
-
 static const struct subcommand *
 find_subcommand(const char *name)
 {
@@ -744,7 +712,7 @@ cli_ticket(int argc, char **argv, const struct cli_global *g)
 	}
 	/* Before the store is opened: that may switch root to the owner
 	 * of the database, and the event names who ran the command. */
-	c.actor = actor_name();
+	c.actor = cli_actor();
 	rc = run_sub(sub, &c, g);
 	store_close(c.store);
 	conf_free(c.conf);

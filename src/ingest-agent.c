@@ -584,7 +584,7 @@ cancel_relays(struct job *j, int64_t ticket, int64_t id)
 	int64_t cancelled, sent;
 	char n[24];
 
-	if (store_outbox_cancel(s, id, "cancelled: a later delivery to the "
+	if (store_outbox_cancel_caused(s, id, "cancelled: a later delivery to the "
 	    "comment address made it an internal note", &cancelled,
 	    &sent) == -1)
 		return -1;

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "ticket",	cli_ticket,	"list, show, search and change tickets" },
 	{ "fetch",	cli_fetch,	"fetch mail from IMAP mailboxes" },
 	{ "send",	cli_send,	"send the mail waiting in the outbox" },
+	{ "outbox",	cli_outbox,	"list, retry and cancel outgoing mail" },
 };
 
 static void

@@ -262,24 +262,30 @@ connect_session(struct smtp *c)
 	return NULL;
 }
 
-/* A command's failure: the status and "smtp: HOST: CMD: reply". */
+/* A command's failure: the status and "smtp: HOST: CMD: reply".  Before
+ * RCPT (RSET, MAIL FROM) any failure is the transport's; a 5xx to RCPT
+ * or DATA is this mail's, with the reply alone in r->refusal. */
 static enum transport_status
-refused(struct smtp *c, int err, const char *cmd, char **reply)
+refused(struct smtp *c, int err, const char *cmd, bool per_mail,
+    struct transport_reply *r)
 {
 	char *text = server_reply(c, err);
 	int code = c->s->response_code;
-	enum transport_status st;
 
-	*reply = say(c, "%s: %s", cmd, text);
-	g_free(text);
+	r->text = say(c, "%s: %s", cmd, text);
 	if (err == MAILSMTP_ERROR_STREAM || err == MAILSMTP_ERROR_SSL ||
-	    err == MAILSMTP_ERROR_MEMORY || code == 421) {
-		close_conn(c, false);
+	    err == MAILSMTP_ERROR_MEMORY || code == 421 || !per_mail) {
+		close_conn(c, !per_mail && code != 421 &&
+		    err != MAILSMTP_ERROR_STREAM && err != MAILSMTP_ERROR_SSL);
+		g_free(text);
 		return TRANSPORT_DOWN;
 	}
-	st = code >= 500 && code < 600 ? TRANSPORT_PERMANENT :
-	    TRANSPORT_TRANSIENT;
-	return st;
+	if (code < 500 || code >= 600) {
+		g_free(text);
+		return TRANSPORT_TRANSIENT;
+	}
+	r->refusal = text;
+	return TRANSPORT_PERMANENT;
 }
 
 /* libetpan ends DATA with CRLF "." CRLF: the mail's own last line
@@ -297,55 +303,55 @@ body_len(const struct store_outbox *o)
 }
 
 static enum transport_status
-transaction(struct smtp *c, const struct store_outbox *o, char **reply)
+transaction(struct smtp *c, const struct store_outbox *o,
+    struct transport_reply *r)
 {
+	enum transport_status st;
 	char *cmd;
-	int r;
+	bool per_mail = false;
+	int e;
 
-	if (c->used && (r = mailsmtp_reset(c->s)) != MAILSMTP_NO_ERROR)
-		return refused(c, r, "RSET", reply);
+	if (c->used && (e = mailsmtp_reset(c->s)) != MAILSMTP_NO_ERROR)
+		return refused(c, e, "RSET", false, r);
 	c->used = true;
-	if ((r = mailsmtp_mail(c->s, o->mail_from)) != MAILSMTP_NO_ERROR) {
+	if ((e = mailsmtp_mail(c->s, o->mail_from)) != MAILSMTP_NO_ERROR) {
 		cmd = g_strdup_printf("MAIL FROM:<%s>", o->mail_from);
 		goto fail;
 	}
-	if ((r = mailsmtp_rcpt(c->s, o->rcpt)) != MAILSMTP_NO_ERROR) {
+	per_mail = true;
+	if ((e = mailsmtp_rcpt(c->s, o->rcpt)) != MAILSMTP_NO_ERROR) {
 		cmd = g_strdup_printf("RCPT TO:<%s>", o->rcpt);
 		goto fail;
 	}
-	if ((r = mailsmtp_data(c->s)) != MAILSMTP_NO_ERROR) {
+	if ((e = mailsmtp_data(c->s)) != MAILSMTP_NO_ERROR) {
 		cmd = g_strdup("DATA");
 		goto fail;
 	}
 	/* Converts LF to CRLF and dot-stuffs; 0 only after the 250. */
-	if ((r = mailsmtp_data_message(c->s, o->raw, body_len(o))) !=
+	if ((e = mailsmtp_data_message(c->s, o->raw, body_len(o))) !=
 	    MAILSMTP_NO_ERROR) {
 		cmd = g_strdup("end of DATA");
 		goto fail;
 	}
-	*reply = server_reply(c, r);
+	r->text = server_reply(c, e);
 	return TRANSPORT_SENT;
 fail:
-	{
-		enum transport_status st = refused(c, r, cmd, reply);
-
-		g_free(cmd);
-		return st;
-	}
+	st = refused(c, e, cmd, per_mail, r);
+	g_free(cmd);
+	return st;
 }
 
 static enum transport_status
-smtp_send(void *arg, const struct store_outbox *o, char **reply)
+smtp_send(void *arg, const struct store_outbox *o, struct transport_reply *r)
 {
 	struct smtp *c = arg;
 
-	*reply = NULL;
-	if (c->s == NULL && (*reply = connect_session(c)) != NULL) {
-		log_warnx("%s", *reply);
+	if (c->s == NULL && (r->text = connect_session(c)) != NULL) {
+		log_warnx("%s", r->text);
 		close_conn(c, false);
 		return TRANSPORT_DOWN;
 	}
-	return transaction(c, o, reply);
+	return transaction(c, o, r);
 }
 
 static void *

@@ -206,6 +206,14 @@ static const char *const migrations[] = {
 	"  name TEXT NOT NULL DEFAULT '',"
 	"  added INTEGER NOT NULL,"
 	"  PRIMARY KEY (ticket, address)) WITHOUT ROWID;",
+	/* 8: the outbox for admins and dead senders: age_base restarts a
+	 * mail's age (a transport fault, outbox retry; 0: created),
+	 * cancelled marks a failed row an admin stopped; leases are
+	 * looked up by owner */
+	"ALTER TABLE outbox ADD COLUMN age_base INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX outbox_lease ON outbox (lease_owner)"
+	"  WHERE lease_owner IS NOT NULL;",
 };
 
 enum st {
@@ -230,8 +238,10 @@ enum st {
 	ST_TAG_ADD, ST_TAG_DEL, ST_TAG_LIST,
 	ST_COUNT_OUTBOX, ST_COUNT_OUTBOX_QUEUED,
 	ST_MSG_FIRST,
-	ST_OUTBOX_HOLD, ST_OUTBOX_CAUSE_SENT, ST_OUTBOX_CANCEL, ST_MSG_FLAGS_OR,
+	ST_OUTBOX_HOLD, ST_OUTBOX_CAUSE_SENT, ST_OUTBOX_CANCEL_CAUSE, ST_MSG_FLAGS_OR,
 	ST_PART_DEL, ST_PROPOSED_ADD, ST_PROPOSED_DEL, ST_PROPOSED_LIST,
+	ST_OUTBOX_OWNERS, ST_OUTBOX_RELEASE, ST_OUTBOX_RENEW, ST_OUTBOX_FAULT,
+	ST_OUTBOX_LIST, ST_OUTBOX_REQUEUE, ST_OUTBOX_CANCEL,
 	ST_COUNT
 };
 
@@ -246,7 +256,9 @@ enum st {
 	" ORDER BY t.updated DESC, t.number DESC"
 #define OUTBOX_COLS \
 	"id, ticket, message, mail_from, rcpt, message_id, raw, attempts," \
-	" created, next_try, last_error"
+	" created, next_try, last_error, age_base"
+#define OUTBOX_STATE \
+	"(CASE WHEN cancelled THEN 'cancelled' ELSE state END)"
 #define SET_FIELD(col) \
 	"UPDATE tickets SET " col " = ?2, updated = ?3 WHERE number = ?1"
 
@@ -389,7 +401,8 @@ static const char *const sqls[ST_COUNT] = {
 	/* Sent, or leased by a sender that may be sending it right now. */
 	[ST_OUTBOX_CAUSE_SENT] = "SELECT count(*) FROM outbox WHERE cause = ?1"
 	    " AND (state = 'sent' OR (state = 'queued' AND lease_until > ?2))",
-	[ST_OUTBOX_CANCEL] = "UPDATE outbox SET state = 'failed',"
+	[ST_OUTBOX_CANCEL_CAUSE] = "UPDATE outbox SET state = 'failed',"
+	    " cancelled = 1,"
 	    " done_at = ?2, last_error = ?3, lease_owner = NULL,"
 	    " lease_until = 0 WHERE cause = ?1 AND state = 'queued'",
 	[ST_MSG_FLAGS_OR] = "UPDATE messages SET flags = flags | ?2"
@@ -404,6 +417,32 @@ static const char *const sqls[ST_COUNT] = {
 	[ST_PROPOSED_LIST] = "SELECT address, name, 'watcher'"
 	    " FROM proposed_participants WHERE ticket = ?1 ORDER BY added,"
 	    " address",
+	[ST_OUTBOX_OWNERS] = "SELECT DISTINCT lease_owner FROM outbox"
+	    " WHERE state = 'queued' AND lease_until > ?1"
+	    " AND lease_owner IS NOT NULL ORDER BY lease_owner",
+	[ST_OUTBOX_RELEASE] = "UPDATE outbox SET lease_owner = NULL,"
+	    " lease_until = 0 WHERE lease_owner = ?1 AND state = 'queued'",
+	[ST_OUTBOX_RENEW] = "UPDATE outbox SET lease_until = ?2 + ?3"
+	    " WHERE lease_owner = ?1 AND state = 'queued' AND lease_until > 0",
+	[ST_OUTBOX_FAULT] = "UPDATE outbox SET attempts = attempts + 1,"
+	    " next_try = ?3, last_error = ?4, age_base = ?5,"
+	    " lease_owner = NULL, lease_until = 0"
+	    " WHERE id = ?1 AND lease_owner = ?2 AND state = 'queued'",
+	[ST_OUTBOX_LIST] = "SELECT id, ticket, message, mail_from, rcpt,"
+	    " message_id, zeroblob(0), attempts, created, next_try, last_error,"
+	    " age_base, " OUTBOX_STATE " FROM outbox"
+	    " WHERE ?1 IS NULL OR " OUTBOX_STATE " = ?1 ORDER BY id",
+	/* id 0: every failed row an admin did not cancel */
+	[ST_OUTBOX_REQUEUE] = "UPDATE outbox SET state = 'queued',"
+	    " cancelled = 0, attempts = 0, next_try = ?2, age_base = ?2,"
+	    " done_at = 0 WHERE (?1 = 0 AND state = 'failed' AND cancelled = 0)"
+	    " OR (?1 > 0 AND id = ?1 AND state IN ('queued', 'failed'))"
+	    " RETURNING id, ticket, message, rcpt",
+	[ST_OUTBOX_CANCEL] = "UPDATE outbox SET state = 'failed',"
+	    " cancelled = 1, done_at = ?2, last_error = 'cancelled by ' || ?3,"
+	    " lease_owner = NULL, lease_until = 0"
+	    " WHERE id = ?1 AND state = 'queued'"
+	    " RETURNING id, ticket, message, rcpt",
 };
 
 enum set_kind {
@@ -2023,6 +2062,7 @@ read_outbox(sqlite3_stmt *st, void *p)
 	o->created = sqlite3_column_int64(st, 8);
 	o->next_try = sqlite3_column_int64(st, 9);
 	o->last_error = col_str(st, 10);
+	o->age_base = sqlite3_column_int64(st, 11);
 }
 
 static void
@@ -2035,6 +2075,7 @@ clear_outbox(void *p)
 	g_free(o->message_id);
 	g_free(o->raw);
 	g_free(o->last_error);
+	g_free(o->state);
 }
 
 static int
@@ -2316,7 +2357,7 @@ store_outbox_hold(struct store *s, int64_t message, int64_t cause,
 }
 
 int
-store_outbox_cancel(struct store *s, int64_t cause, const char *why,
+store_outbox_cancel_caused(struct store *s, int64_t cause, const char *why,
     int64_t *cancelled, int64_t *sent)
 {
 	sqlite3_stmt *st;
@@ -2327,7 +2368,7 @@ store_outbox_cancel(struct store *s, int64_t cause, const char *why,
 	sqlite3_bind_int64(st, 1, cause);
 	sqlite3_bind_int64(st, 2, now(s));
 	if (query_int(s, st, sent, "outbox: sent relays") == -1 ||
-	    (st = stmt(s, ST_OUTBOX_CANCEL)) == NULL)
+	    (st = stmt(s, ST_OUTBOX_CANCEL_CAUSE)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, cause);
 	sqlite3_bind_int64(st, 2, now(s));
@@ -2335,6 +2376,34 @@ store_outbox_cancel(struct store *s, int64_t cause, const char *why,
 	if (run(s, st, "outbox: message %lld: cancel", (long long)cause) == -1)
 		return -1;
 	*cancelled = sqlite3_changes(s->db);
+	return 0;
+}
+
+/* ---- outbox: dead senders, transport faults, admins ---- */
+
+int
+store_outbox_owners(struct store *s, char ***owners)
+{
+	GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+	sqlite3_stmt *st;
+	int rc;
+
+	*owners = NULL;
+	if ((st = stmt(s, ST_OUTBOX_OWNERS)) == NULL) {
+		g_ptr_array_free(v, TRUE);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, now(s));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		g_ptr_array_add(v, col_str(st, 0));
+	done(st);
+	if (rc != SQLITE_DONE) {
+		g_ptr_array_free(v, TRUE);
+		return fail(s, rc, "outbox: leased by whom");
+	}
+	g_ptr_array_add(v, NULL);
+	g_ptr_array_set_free_func(v, NULL);
+	*owners = (char **)g_ptr_array_free(v, FALSE);
 	return 0;
 }
 
@@ -2414,4 +2483,158 @@ store_proposed(struct store *s, int64_t ticket, struct store_participant **v,
     size_t *n)
 {
 	return people(s, ST_PROPOSED_LIST, ticket, v, n);
+}
+
+int
+store_outbox_release(struct store *s, const char *owner)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, ST_OUTBOX_RELEASE)) == NULL)
+		return -1;
+	bind_str(st, 1, owner);
+	if (run(s, st, "outbox: release the leases of %s", owner) == -1)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+int
+store_outbox_renew(struct store *s, const char *owner, int64_t lease_s)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, ST_OUTBOX_RENEW)) == NULL)
+		return -1;
+	bind_str(st, 1, owner);
+	sqlite3_bind_int64(st, 2, now(s));
+	sqlite3_bind_int64(st, 3, lease_s);
+	return run(s, st, "outbox: renew the leases of %s", owner);
+}
+
+int
+store_outbox_fault(struct store *s, int64_t id, const char *owner,
+    int64_t next_try, const char *error)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, ST_OUTBOX_FAULT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_str(st, 2, owner);
+	sqlite3_bind_int64(st, 3, next_try);
+	bind_str(st, 4, error);
+	sqlite3_bind_int64(st, 5, now(s));
+	if (run(s, st, "outbox %lld: requeue after a transport fault",
+	    (long long)id) == -1)
+		return -1;
+	return lease_held(s, id, owner, "requeue after a transport fault");
+}
+
+static void
+read_outbox_listed(sqlite3_stmt *st, void *p)
+{
+	struct store_outbox *o = p;
+
+	read_outbox(st, p);
+	o->state = col_str(st, 12);
+}
+
+int
+store_outbox_list(struct store *s, const char *state,
+    struct store_outbox **v, size_t *n)
+{
+	static const struct rows rows = {
+		sizeof(struct store_outbox), read_outbox_listed, clear_outbox,
+	};
+	sqlite3_stmt *st;
+	void *p;
+
+	*v = NULL;
+	*n = 0;
+	if ((st = stmt(s, ST_OUTBOX_LIST)) == NULL)
+		return -1;
+	bind_opt(st, 1, state);
+	if (collect(s, st, &rows, &p, n, "outbox: list") == -1)
+		return -1;
+	*v = p;
+	return 0;
+}
+
+/* Run a RETURNING id, ticket, message, rcpt statement inside a
+ * transaction and put the event what on each row's ticket. */
+static int
+admin_update(struct store *s, sqlite3_stmt *st, const char *actor,
+    const char *what, int64_t *count)
+{
+	int rc = SQLITE_OK;
+	int64_t id, ticket, message;
+	char *rcpt, *why;
+
+	*count = 0;
+	while (rc != SQLITE_DONE && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		ticket = sqlite3_column_int64(st, 1);
+		message = sqlite3_column_int64(st, 2);
+		rcpt = col_str(st, 3);
+		why = g_strdup_printf("outbox %lld", (long long)id);
+		if (store_event_add(s, ticket, message, actor, what, NULL,
+		    rcpt, why) == -1)
+			rc = SQLITE_ERROR;
+		g_free(why);
+		g_free(rcpt);
+		if (rc == SQLITE_ERROR)
+			break;
+		(*count)++;
+	}
+	if (rc != SQLITE_DONE) {
+		if (rc != SQLITE_ERROR)
+			fail(s, rc, "outbox: %s", what);
+		done(st);
+		return -1;
+	}
+	done(st);
+	return 0;
+}
+
+/* One admin change of the outbox (id, now, and the actor where the
+ * statement names it) in a transaction of its own. */
+static int
+admin_txn(struct store *s, enum st which, int64_t id, const char *actor,
+    const char *what, int64_t *count)
+{
+	sqlite3_stmt *st;
+
+	*count = 0;
+	if (store_begin(s) == -1)
+		return -1;
+	if ((st = stmt(s, which)) == NULL) {
+		store_rollback(s);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now(s));
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		bind_str(st, 3, actor);
+	if (admin_update(s, st, actor, what, count) == -1 ||
+	    store_commit(s) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_outbox_requeue(struct store *s, int64_t id, const char *actor,
+    int64_t *count)
+{
+	return admin_txn(s, ST_OUTBOX_REQUEUE, id, actor, "send retry",
+	    count);
+}
+
+int
+store_outbox_cancel(struct store *s, int64_t id, const char *actor,
+    int64_t *count)
+{
+	return admin_txn(s, ST_OUTBOX_CANCEL, id, actor, "send cancelled",
+	    count);
 }

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 #include <sys/stat.h>
-#include <sys/time.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,12 +18,19 @@
  * into tmp/, fsynced and renamed into new/ (the Maildir protocol), so a
  * reader never sees half a mail.  The envelope goes first, as an MDA
  * would write it: Return-Path and Delivered-To.
+ *
+ * A file is named after its outbox row, "<id>.<hash of the
+ * Message-ID>", in tmp/ and new/ alike, so a sender killed after the
+ * rename but before its mark-sent leaves nothing to send twice: the
+ * next sender finds the file in new/ (or cur/, where a mail reader
+ * moved it, adding ":2,FLAGS") and only marks the row sent; one killed
+ * before the rename leaves a tmp/ file the next one overwrites.
  */
+
+#define HASH_HEX	16	/* 64 bits of the Message-ID's SHA-256 */
 
 struct session {
 	char		*dir;
-	char		 host[HOST_NAME_MAX + 1];
-	unsigned	 seq;
 };
 
 static void *
@@ -49,11 +55,6 @@ file_open(const struct conf_transport *t)
 	}
 	s = g_new0(struct session, 1);
 	s->dir = g_strdup(t->path);
-	if (gethostname(s->host, sizeof(s->host)) == -1)
-		g_strlcpy(s->host, "localhost", sizeof(s->host));
-	s->host[sizeof(s->host) - 1] = '\0';
-	/* '/' and ':' have meanings in Maildir names */
-	g_strdelimit(s->host, "/:", '_');
 	return s;
 }
 
@@ -80,8 +81,9 @@ write_mail(const char *path, const struct store_outbox *o)
 	    o->mail_from, o->rcpt);
 	int fd, r = -1;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1)
+	/* Not O_EXCL: a dead sender's half-written file is overwritten. */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
 		goto out;
 	if (write_all(fd, env, strlen(env)) == 0 &&
 	    write_all(fd, o->raw, o->raw_len) == 0 && fsync(fd) == 0)
@@ -106,28 +108,60 @@ sync_dir(const char *dir)
 	return r;
 }
 
+/* "<id>.<hash>": the same for every try of one outbox row. */
+static char *
+file_name(const struct store_outbox *o)
+{
+	char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
+	    o->message_id, -1);
+	char *name = g_strdup_printf("%lld.%.*s", (long long)o->id,
+	    HASH_HEX, hash);
+
+	g_free(hash);
+	return name;
+}
+
+/* Is name, or name plus ":2,FLAGS", in the directory sub? */
+static bool
+found_in(const struct session *s, const char *sub, const char *name)
+{
+	char *path = g_build_filename(s->dir, sub, NULL);
+	size_t len = strlen(name);
+	const char *e;
+	GDir *dir;
+	bool found = false;
+
+	if ((dir = g_dir_open(path, 0, NULL)) != NULL) {
+		while (!found && (e = g_dir_read_name(dir)) != NULL)
+			found = strncmp(e, name, len) == 0 &&
+			    (e[len] == '\0' || e[len] == ':');
+		g_dir_close(dir);
+	}
+	g_free(path);
+	return found;
+}
+
 static enum transport_status
-file_send(void *arg, const struct store_outbox *o, char **reply)
+file_send(void *arg, const struct store_outbox *o, struct transport_reply *r)
 {
 	struct session *s = arg;
-	struct timeval tv;
-	char *name, *tmp, *dst, *newdir;
+	char *name = file_name(o), *tmp, *dst, *newdir;
 	enum transport_status st = TRANSPORT_TRANSIENT;
 
-	gettimeofday(&tv, NULL);
-	name = g_strdup_printf("%lld.M%ldP%ldQ%uR%08x.%s",
-	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(), ++s->seq,
-	    g_random_int(), s->host);
 	tmp = g_build_filename(s->dir, "tmp", name, NULL);
 	newdir = g_build_filename(s->dir, "new", NULL);
 	dst = g_build_filename(newdir, name, NULL);
-	if (write_mail(tmp, o) == -1 || rename(tmp, dst) == -1 ||
+	if (found_in(s, "new", name) || found_in(s, "cur", name)) {
+		unlink(tmp);
+		r->text = g_strdup_printf("file: %s: delivered before", name);
+		st = TRANSPORT_SENT;
+	} else if (write_mail(tmp, o) == -1 || rename(tmp, dst) == -1 ||
 	    sync_dir(newdir) == -1) {
-		*reply = g_strdup_printf("file: %s: %s", tmp,
+		r->text = g_strdup_printf("file: %s: %s", tmp,
 		    g_strerror(errno));
 		unlink(tmp);
 	} else {
-		*reply = g_strdup_printf("file: %s", dst);
+		r->text = g_strdup_printf("file: %s", dst);
 		st = TRANSPORT_SENT;
 	}
 	g_free(name);

@@ -13,7 +13,15 @@ last: a test that sees NNNNNN.json can read both.
   --tls-port N       implicit TLS (SMTPS) with AUTH
   --user U --password P   the one account for AUTH PLAIN/LOGIN (sender/secret)
   --reject-rcpt ADDR=CODE   answer RCPT TO:<ADDR> with CODE (550, 451, ...)
+  --reject-domain DOMAIN=CODE   answer RCPT TO:<anyone@DOMAIN> with CODE,
+                      the same text for every domain (a relay that
+                      refuses to relay)
   --reject-data CODE  answer every DATA with CODE (nothing is saved)
+  --reject-greeting CODE  greet with CODE and answer every command but
+                      QUIT with 503 (a server that refuses service)
+  --reject-ehlo CODE  answer EHLO and HELO with CODE
+  --reject-auth CODE  answer every AUTH with CODE
+  --reject-mail CODE  answer every MAIL FROM with CODE
   --require-auth      refuse MAIL before AUTH (530)
   --delay-reply SECS  wait SECS after saving a message before the 250
                       (a client killed meanwhile has sent it but never
@@ -44,7 +52,13 @@ def parse_args():
     ap.add_argument("--password", default="secret")
     ap.add_argument("--reject-rcpt", action="append", default=[],
                     metavar="ADDR=CODE")
+    ap.add_argument("--reject-domain", action="append", default=[],
+                    metavar="DOMAIN=CODE")
     ap.add_argument("--reject-data", type=int)
+    ap.add_argument("--reject-greeting", type=int)
+    ap.add_argument("--reject-ehlo", type=int)
+    ap.add_argument("--reject-auth", type=int)
+    ap.add_argument("--reject-mail", type=int)
     ap.add_argument("--require-auth", action="store_true")
     ap.add_argument("--delay-reply", type=float, default=0)
     ap.add_argument("--hostname", default="sink.postdesk.test")
@@ -56,18 +70,32 @@ REPLY_TEXT = {
     4: "4.2.0 temporary failure (test sink)",
     5: "5.1.1 rejected by test sink",
 }
+RELAY_TEXT = "5.7.1 relaying denied (test sink)"
+
+
+def code_specs(specs, what):
+    """["x=550", ...] -> {"x": 550}, keys lower case."""
+    out = {}
+    for spec in specs:
+        key, _, code = spec.rpartition("=")
+        if not key or not code.isdigit():
+            sys.exit("bad --%s %r (want %s=CODE)" % (what, spec,
+                                                      what.upper()))
+        out[key.lower()] = int(code)
+    return out
 
 
 class Capture:
     def __init__(self, args):
         self.dir = args.dir
-        self.reject = {}
-        for spec in args.reject_rcpt:
-            addr, _, code = spec.rpartition("=")
-            if not addr or not code.isdigit():
-                sys.exit("bad --reject-rcpt %r (want ADDR=CODE)" % spec)
-            self.reject[addr.lower()] = int(code)
+        self.reject = code_specs(args.reject_rcpt, "reject-rcpt")
+        self.reject_domain = code_specs(args.reject_domain, "reject-domain")
         self.reject_data = args.reject_data
+        self.reject_ehlo = args.reject_ehlo
+        self.reject_mail = args.reject_mail
+        if self.reject_ehlo:
+            self.handle_EHLO = self.ehlo
+            self.handle_HELO = self.helo
         self.require_auth = args.require_auth
         self.delay_reply = args.delay_reply
         self.seq = 0
@@ -80,9 +108,17 @@ class Capture:
     def reply(code, what):
         return "%d %s" % (code, REPLY_TEXT.get(code // 100, what))
 
+    async def ehlo(self, server, session, envelope, hostname, responses):
+        return [self.reply(self.reject_ehlo, "rejected")]
+
+    async def helo(self, server, session, envelope, hostname):
+        return self.reply(self.reject_ehlo, "rejected")
+
     async def handle_MAIL(self, server, session, envelope, address, options):
         if self.require_auth and not session.authenticated:
             return "530 5.7.0 Authentication required"
+        if self.reject_mail:
+            return self.reply(self.reject_mail, "rejected")
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 OK"
@@ -91,6 +127,10 @@ class Capture:
         code = self.reject.get(address.lower())
         if code is not None:
             return self.reply(code, "rejected")
+        code = self.reject_domain.get(address.rpartition("@")[2].lower())
+        if code is not None:
+            return "%d %s" % (code, RELAY_TEXT if code >= 500 else
+                              REPLY_TEXT[4])
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return "250 OK"
@@ -140,6 +180,30 @@ class Capture:
         return "250 2.0.0 OK saved %06d" % seq
 
 
+class RefuseService(asyncio.Protocol):
+    """A server that greets with a refusal (RFC 5321 4.3.2: 554) and then
+    answers everything but QUIT with 503."""
+
+    def __init__(self, code):
+        self.code = code
+        self.buf = b""
+
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.write(b"%d sink.postdesk.test no service here (test "
+                        b"sink)\r\n" % self.code)
+
+    def data_received(self, data):
+        self.buf += data
+        while b"\n" in self.buf:
+            line, _, self.buf = self.buf.partition(b"\n")
+            if line.strip().upper() == b"QUIT":
+                self.transport.write(b"221 2.0.0 bye\r\n")
+                self.transport.close()
+                return
+            self.transport.write(b"503 5.5.1 no service\r\n")
+
+
 def main():
     args = parse_args()
     # aiosmtpd 1.4 itself sets the deprecated login_data on every AUTH.
@@ -149,6 +213,10 @@ def main():
     handler = Capture(args)
 
     def authenticator(server, session, envelope, mechanism, auth_data):
+        if args.reject_auth:
+            return AuthResult(success=False, handled=False,
+                              message=Capture.reply(args.reject_auth,
+                                                    "rejected"))
         if (isinstance(auth_data, LoginPassword)
                 and auth_data.login == args.user.encode()
                 and auth_data.password == args.password.encode()):
@@ -165,6 +233,8 @@ def main():
 
     def factory(implicit):
         def make():
+            if args.reject_greeting:
+                return RefuseService(args.reject_greeting)
             smtp = SMTP(handler, hostname=args.hostname,
                         tls_context=None if implicit else ctx,
                         require_starttls=False,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: ISC */
+#include <sys/file.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,13 +257,15 @@ fake_open(const struct conf_transport *t)
 }
 
 static enum transport_status
-fake_send(void *arg, const struct store_outbox *o, char **reply)
+fake_send(void *arg, const struct store_outbox *o, struct transport_reply *r)
 {
 	(void)arg;
 	(void)o;
 	fake_calls++;
-	*reply = g_strdup(fake_status == TRANSPORT_SENT ? "250 ok" :
-	    fake_status == TRANSPORT_PERMANENT ? "554 no" : "421 busy");
+	r->text = g_strdup(fake_status == TRANSPORT_SENT ? "250 ok" :
+	    fake_status == TRANSPORT_PERMANENT ? "RCPT: 554 no" : "421 busy");
+	if (fake_status == TRANSPORT_PERMANENT)
+		r->refusal = g_strdup("554 no");
 	return fake_status;
 }
 
@@ -283,6 +287,8 @@ drain_at(int64_t at, enum transport_status status, struct send_stats *st)
 	struct conf *cf = conf_default();
 
 	cf->transport.kind = CONF_TRANSPORT_SMTP;
+	g_free(cf->database);
+	cf->database = g_strdup(dbpath);
 	fake_status = status;
 	fake_calls = 0;
 	if (send_drain(s, cf, &fake, "D", NULL, st) == -1)
@@ -305,6 +311,7 @@ test_drain(void)
 	drain_at(t0, TRANSPORT_DOWN, &st);
 	is_int(fake_calls, 1, "server down: tried once for the batch");
 	is_int(st.retried, 2, "server down: both wait");
+	is_int(st.faults, 1, "server down: a transport fault");
 	drain_at(t0 + 30, TRANSPORT_SENT, &st);
 	is_int(st.claimed, 0, "not before the backoff");
 	drain_at(t0 + 80, TRANSPORT_TRANSIENT, &st);
@@ -317,7 +324,8 @@ test_drain(void)
 	queue_mail(s, 0, "d3@example.org");
 	store_close(s);
 	drain_at(t0 + 3 * DAY, TRANSPORT_PERMANENT, &st);
-	ok(st.failed == 1 && st.retried == 0, "a 5xx fails at once");
+	ok(st.failed == 1 && st.retried == 0 && st.faults == 0,
+	    "a 5xx fails at once");
 	s = open_at(t0 + 4 * DAY);
 	queue_mail(s, 0, "d4@example.org");
 	store_close(s);
@@ -353,6 +361,8 @@ test_file_transport(void)
 
 	g_free(cf->transport.path);
 	cf->transport.path = g_strdup(md);
+	g_free(cf->database);
+	cf->database = g_strdup(dbpath);
 	queue_mail(s, 0, "file@example.org");
 	queue_mail(s, 0, "file2@example.org");
 	ok(send_drain(s, cf, NULL, "F", NULL, &st) == 0 && st.sent == 2,
@@ -377,6 +387,296 @@ test_file_transport(void)
 	store_close(s);
 }
 
+/* The state of row id, from store_outbox_list(); the caller frees. */
+static char *
+row_state(struct store *s, int64_t id, unsigned *attempts)
+{
+	struct store_outbox *v;
+	char *state = NULL;
+	size_t n;
+
+	if (store_outbox_list(s, NULL, &v, &n) == -1)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].id == id) {
+			state = g_strdup(v[i].state);
+			if (attempts != NULL)
+				*attempts = v[i].attempts;
+		}
+	store_outbox_free(v, n);
+	return state;
+}
+
+static void
+is_state(struct store *s, int64_t id, const char *want, const char *what)
+{
+	char *got = row_state(s, id, NULL);
+
+	is_str(got, want, what);
+	g_free(got);
+}
+
+static void
+test_relay_fault(void)
+{
+	static const char *const rcpts[] = {
+		"a@one.example", "b@two.example", "c@three.example",
+		"d@four.example",
+	};
+	int64_t t0 = NOW + 30 * DAY;
+	struct store *s = open_at(t0);
+	struct send_stats st;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(rcpts); i++)
+		queue_mail(s, 0, rcpts[i]);
+	store_close(s);
+	drain_at(t0, TRANSPORT_PERMANENT, &st);
+	is_int(st.faults, 1, "the same 5xx from 3 domains: a transport fault");
+	is_int(fake_calls, 3, "nothing tried after the third");
+	ok(st.failed == 0 && st.retried == 4,
+	    "every claimed row goes back to the queue, none failed");
+	s = open_at(t0);
+	is_state(s, 1, "queued", "the first of them is queued again");
+	store_close(s);
+	use_db("fault2.db");
+	s = open_at(t0 + 2 * DAY);
+	queue_mail(s, 0, "x1@same.example");
+	queue_mail(s, 0, "x2@same.example");
+	queue_mail(s, 0, "x3@Same.example");
+	store_close(s);
+	drain_at(t0 + 2 * DAY, TRANSPORT_PERMANENT, &st);
+	ok(st.faults == 0 && st.failed == 3,
+	    "the same 5xx for one domain: each mail failed");
+}
+
+static void
+test_fault_age(void)
+{
+	int64_t t0 = NOW + 40 * DAY;
+	struct store *s = open_at(t0);
+	struct send_stats st;
+
+	queue_mail(s, 0, "age@example.org");
+	store_close(s);
+	drain_at(t0 + 3 * DAY, TRANSPORT_DOWN, &st);
+	ok(st.faults == 1 && st.retried == 1 && st.failed == 0,
+	    "a transport fault after send-max-age: still queued");
+	drain_at(t0 + 4 * DAY, TRANSPORT_TRANSIENT, &st);
+	ok(st.retried == 1 && st.failed == 0,
+	    "a 4xx a day after the fault: the age counts from the fault");
+	drain_at(t0 + 6 * DAY, TRANSPORT_TRANSIENT, &st);
+	is_int(st.failed, 1, "and gives up send-max-age after it");
+}
+
+/* Claim every due row for owner, at. */
+static void
+claim_as(int64_t at, const char *owner)
+{
+	struct store *s = open_at(at);
+
+	claim_count(s, owner, 100);
+	store_close(s);
+}
+
+/* Queue one mail at t0 and claim it for owner. */
+static void
+queue_claimed(int64_t t0, const char *rcpt, const char *owner)
+{
+	struct store *s = open_at(t0);
+
+	queue_mail(s, 0, rcpt);
+	store_close(s);
+	claim_as(t0, owner);
+}
+
+/* A lock file for owner, locked (the sender lives) or not; the fd. */
+static int
+lock_file(const char *owner, char **path, bool locked)
+{
+	int fd;
+
+	*path = g_strdup_printf("%s.send.%s", dbpath, owner);
+	fd = open(*path, O_RDWR | O_CREAT, 0600);
+	if (fd == -1 || (locked && flock(fd, LOCK_EX) == -1))
+		abort();
+	return fd;
+}
+
+static void
+test_dead_sender(void)
+{
+	int64_t t0 = NOW + 50 * DAY;
+	char host[256], *nolock, *gone, *live, *path, *lpath;
+	struct send_stats st;
+	int fd;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		abort();
+	host[sizeof(host) - 1] = '\0';
+	nolock = g_strdup_printf("%s.1.nolock", host);
+	gone = g_strdup_printf("%s.2.gone", host);
+	live = g_strdup_printf("%s.3.live", host);
+	queue_claimed(t0, "k1@example.org", nolock);
+	drain_at(t0 + 1, TRANSPORT_SENT, &st);
+	is_int(st.sent, 1, "a lease without a lock file is taken over at once");
+	close(lock_file(gone, &path, false));
+	queue_claimed(t0, "k2@example.org", gone);
+	drain_at(t0 + 1, TRANSPORT_SENT, &st);
+	is_int(st.sent, 1, "a lease whose lock is free is taken over at once");
+	ok(access(path, F_OK) == -1, "and its lock file removed");
+	g_free(path);
+	fd = lock_file(live, &lpath, true);
+	queue_claimed(t0, "k3@example.org", live);
+	queue_claimed(t0, "k4@example.org", "elsewhere.example.4.x");
+	drain_at(t0 + SEND_LEASE - 1, TRANSPORT_SENT, &st);
+	is_int(st.claimed, 0, "a live sender's lease holds, and another "
+	    "host's");
+	drain_at(t0 + SEND_LEASE, TRANSPORT_SENT, &st);
+	is_int(st.sent, 2, "until they run out unrenewed");
+	close(fd);
+	unlink(lpath);
+	g_free(lpath);
+	g_free(nolock);
+	g_free(gone);
+	g_free(live);
+}
+
+static void
+test_renew(void)
+{
+	int64_t t0 = NOW + 55 * DAY;
+	struct store *s = open_at(t0), *b;
+
+	queue_mail(s, 0, "renew@example.org");
+	is_int(claim_count(s, "R", 10), 1, "renew: R claims the mail");
+	store_close(s);
+	s = open_at(t0 + SEND_RENEW);
+	ok(store_outbox_renew(s, "R", SEND_LEASE) == 0, "R renews its lease");
+	store_close(s);
+	b = open_at(t0 + SEND_LEASE + 1);
+	is_int(claim_count(b, "B", 10), 0,
+	    "renew: past the first lease, the renewed one holds");
+	store_close(b);
+	b = open_at(t0 + SEND_RENEW + SEND_LEASE);
+	is_int(claim_count(b, "B", 10), 1, "renew: it ends unrenewed");
+	ok(store_outbox_release(b, "B") == 1, "release: B frees its row");
+	is_int(claim_count(b, "C", 10), 1, "release: C may take it at once");
+	store_close(b);
+}
+
+/* Write path with text (a test's stand-in for an earlier try). */
+static void
+put(const char *md, const char *sub, const char *name, const char *text)
+{
+	char *path = g_build_filename(md, sub, name, NULL);
+
+	g_mkdir_with_parents(md, 0700);
+	if (!g_file_set_contents(path, text, -1, NULL))
+		abort();
+	g_free(path);
+}
+
+/* "<id>.<16 hex of SHA-256 of the Message-ID>" of queue_mail()'s row. */
+static char *
+file_of(int64_t id, const char *rcpt)
+{
+	char *mid = g_strdup_printf("m.%s@example.test", rcpt);
+	char *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, mid, -1);
+	char *name = g_strdup_printf("%lld.%.16s", (long long)id, h);
+
+	g_free(mid);
+	g_free(h);
+	return name;
+}
+
+static void
+test_file_once(void)
+{
+	struct store *s = open_at(NOW + 60 * DAY);
+	struct conf *cf = conf_default();
+	char *md = g_build_filename(tmpdir, "Maildir2", NULL);
+	char *sub[3], *n1 = file_of(1, "f1@x.org"), *n2 = file_of(2, "f2@x.org");
+	char *n3 = file_of(3, "f3@x.org"), *c2 = g_strconcat(n2, ":2,S", NULL);
+	struct send_stats st;
+
+	g_free(cf->transport.path);
+	cf->transport.path = g_strdup(md);
+	g_free(cf->database);
+	cf->database = g_strdup(dbpath);
+	sub[0] = g_build_filename(md, "tmp", NULL);
+	sub[1] = g_build_filename(md, "new", NULL);
+	sub[2] = g_build_filename(md, "cur", NULL);
+	for (int i = 0; i < 3; i++)
+		g_mkdir_with_parents(sub[i], 0700);
+	queue_mail(s, 0, "f1@x.org");
+	queue_mail(s, 0, "f2@x.org");
+	queue_mail(s, 0, "f3@x.org");
+	put(md, "new", n1, "sent before the kill\n");
+	put(md, "cur", c2, "sent and read\n");
+	put(md, "tmp", n3, "half a ma");
+	ok(send_drain(s, cf, NULL, "F2", NULL, &st) == 0 && st.sent == 3,
+	    "file transport: three rows done");
+	is_int(count_files(sub[1]), 2, "new/: the earlier file and the third");
+	is_int(count_files(sub[2]), 1, "cur/: the read one, not again in new/");
+	is_int(count_files(sub[0]), 0, "tmp/: the half file was replaced");
+	for (int i = 0; i < 3; i++)
+		g_free(sub[i]);
+	g_free(n1);
+	g_free(n2);
+	g_free(n3);
+	g_free(c2);
+	g_free(md);
+	conf_free(cf);
+	store_close(s);
+}
+
+static void
+test_admin(void)
+{
+	struct store *s = open_at(NOW);
+	struct store_outbox *v;
+	struct store_ticket_full f;
+	int64_t t = new_ticket(s), count;
+	unsigned attempts = 9;
+	size_t n;
+	char *state;
+
+	queue_mail(s, t, "a1@example.org");
+	queue_mail(s, t, "a2@example.org");
+	ok(store_outbox_claim(s, "A", SEND_LEASE, 1, &v, &n) == 0 && n == 1 &&
+	    store_outbox_failed(s, v[0].id, "A", "550 no") == 0,
+	    "admin: the first fails");
+	store_outbox_free(v, n);
+	ok(store_outbox_list(s, "failed", &v, &n) == 0 && n == 1 &&
+	    v[0].id == 1 && strcmp(v[0].last_error, "550 no") == 0,
+	    "list --state failed: that one");
+	store_outbox_free(v, n);
+	ok(store_outbox_requeue(s, 0, "admin:t", &count) == 0 && count == 1,
+	    "retry --all-failed: one row");
+	state = row_state(s, 1, &attempts);
+	ok(state != NULL && strcmp(state, "queued") == 0 && attempts == 0,
+	    "queued again, attempts from zero");
+	g_free(state);
+	ok(store_outbox_cancel(s, 2, "admin:t", &count) == 0 && count == 1,
+	    "cancel a queued row");
+	is_state(s, 2, "cancelled", "listed as cancelled");
+	ok(store_outbox_cancel(s, 2, "admin:t", &count) == 0 && count == 0,
+	    "cancel twice: nothing");
+	ok(store_outbox_requeue(s, 0, "admin:t", &count) == 0 && count == 0,
+	    "--all-failed leaves cancelled rows alone");
+	ok(store_outbox_requeue(s, 2, "admin:t", &count) == 0 && count == 1,
+	    "retry ID brings a cancelled row back");
+	is_int(claim_count(s, "B", 10), 2, "both are due now");
+	ok(store_ticket_full(s, t, &f) == 1 && f.nevents == 4,
+	    "events: failed, retry, cancelled, retry");
+	is_str(f.nevents == 4 ? f.events[2].what : NULL, "send cancelled",
+	    "event: send cancelled");
+	is_str(f.nevents == 4 ? f.events[2].actor : NULL, "admin:t",
+	    "event: by the admin");
+	store_ticket_full_clear(&f);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -396,6 +696,18 @@ main(void)
 	test_drain();
 	use_db("file.db");
 	test_file_transport();
+	use_db("fault.db");
+	test_relay_fault();
+	use_db("faultage.db");
+	test_fault_age();
+	use_db("dead.db");
+	test_dead_sender();
+	use_db("renew.db");
+	test_renew();
+	use_db("file2.db");
+	test_file_once();
+	use_db("admin.db");
+	test_admin();
 	g_free(dbpath);
 	if (fork() == 0)
 		execlp("rm", "rm", "-rf", tmpdir, (char *)NULL);
