@@ -121,48 +121,60 @@ scan_addresses(const char *v, struct msg_addrs *out)
 	g_string_free(item, TRUE);
 }
 
+/* The first id of value into *dst, when *dst is still empty. */
 static void
-take_field(struct msg *m, const char *name, const char *value)
+take_first_id(char **dst, const char *value)
 {
 	struct msg_strs ids = { 0 };
 
+	if ((*dst)[0] == '\0') {
+		scan_ids(value, &ids);
+		if (ids.n > 0) {
+			g_free(*dst);
+			*dst = g_strdup(ids.v[0]);
+		}
+	}
+	for (size_t i = 0; i < ids.n; i++)
+		g_free(ids.v[i]);
+	g_free(ids.v);
+}
+
+static void
+take_from(struct msg *m, const char *value)
+{
+	struct msg_addrs from = { 0 };
+
+	if (m->from.address[0] != '\0')
+		return;
+	scan_addresses(value, &from);
+	if (from.n > 0) {
+		g_free(m->from.name);
+		g_free(m->from.address);
+		m->from = from.v[0];
+		from.v[0] = (struct msg_addr){ 0 };
+	}
+	for (size_t i = 0; i < from.n; i++) {
+		g_free(from.v[i].name);
+		g_free(from.v[i].address);
+	}
+	g_free(from.v);
+}
+
+static void
+take_field(struct msg *m, const char *name, const char *value)
+{
 	m->headers = g_renew(struct msg_header, m->headers, m->nheaders + 1);
 	m->headers[m->nheaders++] = (struct msg_header){
 		.name = g_strdup(name), .value = g_strdup(value) };
-
-	if (g_ascii_strcasecmp(name, "Message-ID") == 0 &&
-	    m->message_id[0] == '\0') {
-		scan_ids(value, &ids);
-		if (ids.n > 0) {
-			g_free(m->message_id);
-			m->message_id = g_strdup(ids.v[0]);
-		}
-	} else if (g_ascii_strcasecmp(name, "In-Reply-To") == 0 &&
-	    m->in_reply_to[0] == '\0') {
-		scan_ids(value, &ids);
-		if (ids.n > 0) {
-			g_free(m->in_reply_to);
-			m->in_reply_to = g_strdup(ids.v[0]);
-		}
-	} else if (g_ascii_strcasecmp(name, "References") == 0)
+	if (g_ascii_strcasecmp(name, "Message-ID") == 0)
+		take_first_id(&m->message_id, value);
+	else if (g_ascii_strcasecmp(name, "In-Reply-To") == 0)
+		take_first_id(&m->in_reply_to, value);
+	else if (g_ascii_strcasecmp(name, "References") == 0)
 		scan_ids(value, &m->references);
-	else if (g_ascii_strcasecmp(name, "From") == 0 &&
-	    m->from.address[0] == '\0') {
-		struct msg_addrs from = { 0 };
-
-		scan_addresses(value, &from);
-		if (from.n > 0) {
-			g_free(m->from.name);
-			g_free(m->from.address);
-			m->from = from.v[0];
-			from.v[0] = (struct msg_addr){ 0 };
-		}
-		for (size_t i = 0; i < from.n; i++) {
-			g_free(from.v[i].name);
-			g_free(from.v[i].address);
-		}
-		g_free(from.v);
-	} else if (g_ascii_strcasecmp(name, "To") == 0)
+	else if (g_ascii_strcasecmp(name, "From") == 0)
+		take_from(m, value);
+	else if (g_ascii_strcasecmp(name, "To") == 0)
 		scan_addresses(value, &m->to);
 	else if (g_ascii_strcasecmp(name, "Cc") == 0)
 		scan_addresses(value, &m->cc);
@@ -171,9 +183,6 @@ take_field(struct msg *m, const char *name, const char *value)
 		g_free(m->subject);
 		m->subject = g_strdup(value);
 	}
-	for (size_t i = 0; i < ids.n; i++)
-		g_free(ids.v[i]);
-	g_free(ids.v);
 }
 
 /* One unfolded field at raw[p]: name and value, and where the next one
