@@ -394,6 +394,10 @@ int		 store_proposed(struct store *, int64_t ticket,
 int		 store_outbox_owners(struct store *, char ***owners);
 /* Free every queued row owner holds (a dead sender's): how many, -1. */
 int		 store_outbox_release(struct store *, const char *owner);
+/* The one row id, still owner's, leased for lease_s seconds from now
+ * (before it is sent): 1, or 0 when owner lost it; -1. */
+int		 store_outbox_lease_one(struct store *, int64_t id,
+		    const char *owner, int64_t lease_s);
 /* owner's leases run lease_s seconds from now again; 0 / -1. */
 int		 store_outbox_renew(struct store *, const char *owner,
 		    int64_t lease_s);

@@ -31,8 +31,12 @@ static const char usage_text[] =
     "  retry   queue mail ID (failed, cancelled or waiting) again, due\n"
     "          now, its attempts and age from zero (limit send-max-age\n"
     "          counts anew); --all-failed: every failed mail that was\n"
-    "          not cancelled.  postdesk send then sends it.\n"
-    "  cancel  never send the queued mail ID\n"
+    "          not cancelled.  postdesk send then sends it.  An agent's\n"
+    "          answer that a later delivery made an internal note is\n"
+    "          never queued again; one still held (relay-hold) keeps\n"
+    "          its hold.\n"
+    "  cancel  never send the queued mail ID (not while a sender\n"
+    "          is sending it)\n"
     "  retry and cancel record an event on the mail's ticket.\n"
     "exit status: 0 done, 1 no such mail (or not in a state for it),\n"
     "64 usage, 66 cannot open the database, 70 database error,\n"
@@ -209,7 +213,8 @@ cmd_change(struct store *s, const struct args *a, const char *actor)
 	}
 	if (count == 0) {
 		fprintf(stderr, "postdesk: outbox %s: no %s mail %lld\n",
-		    a->cmd, retry ? "failed, cancelled or queued" : "queued",
+		    a->cmd, retry ? "failed, cancelled or queued" :
+		    "queued (and idle)",
 		    (long long)a->id);
 		return EX_NOTFOUND;
 	}

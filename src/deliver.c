@@ -97,17 +97,13 @@ answer(const struct ingest_result *res, const struct deliver_args *a)
 
 /*
  * The message, read up to one byte past `limit message-size` (that byte
- * says "too large"; the rest is never read), and the guard set up
- * before it.
+ * says "too large"; the rest is never read).
  */
 static char *
 read_message(const struct conf *cf, size_t *len)
 {
 	char *raw;
 
-	if (guard_init(cf->database, (unsigned)cf->limits.parse_time,
-	    cf->limits.memory) == -1)
-		log_warnx("deliver: no guard: a crash counts as a kill");
 	if ((raw = io_read_fd(STDIN_FILENO, cf->limits.message_size,
 	    len)) == NULL)
 		fprintf(stderr, "postdesk: reading the message failed\n");
@@ -146,6 +142,11 @@ run(const struct cli_global *g, struct deliver_args *a)
 		    "log\n");
 		goto out;
 	}
+	/* After store_open: run as root, it has become the database's
+	 * owner, who must own the faults file too. */
+	if (guard_init(cf->database, (unsigned)cf->limits.parse_time,
+	    cf->limits.memory) == -1)
+		log_warnx("deliver: no guard: a crash counts as a kill");
 	ing = ingest_new(cf, s, keys);
 	ingest_one(ing, &env, raw, len, &res);
 	ingest_free(ing);

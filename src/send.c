@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -17,9 +18,11 @@
 #include "log.h"
 #include "send.h"
 
-/* Stop sending a batch this long before its lease runs out unrenewed:
- * a mail sent after that might be sent by the next claimant too. */
-#define LEASE_MARGIN	20
+/* The lease of the one mail being sent: longer than one SMTP
+ * transaction can take (a reply time-out is 60 s), so that no other
+ * sender claims it meanwhile.  A sender on this host that dies holding
+ * it is found by its lock at once. */
+#define ROW_LEASE	600
 /* A refusal of RCPT or DATA, the same from this many recipient domains
  * in one run, is the relay's, not the mails'. */
 #define FAULT_DOMAINS	3
@@ -83,9 +86,18 @@ owner_here(const char *owner)
 	char host[HOST_NAME_MAX + 1];
 	size_t len;
 
+	const char *p;
+
 	host_name(host, sizeof(host));
 	len = strlen(host);
-	return strncmp(owner, host, len) == 0 && owner[len] == '.';
+	if (strncmp(owner, host, len) != 0 || owner[len] != '.')
+		return false;
+	/* Exactly ".PID.RAND" after the host: "mail" is not the host of
+	 * "mail.example.org.PID.RAND". */
+	p = owner + len + 1;
+	p += strspn(p, "0123456789");
+	return p > owner + len + 1 && *p == '.' &&
+	    strspn(p + 1, "0123456789abcdef") == 8 && p[9] == '\0';
 }
 
 int64_t
@@ -262,6 +274,7 @@ sweep(const struct conf *cf)
 			if (!g_str_has_prefix(e, prefix))
 				continue;
 			path = g_build_filename(dir, e, NULL);
+			fd = -1;
 			if (!same_file(lock.fd, path) && owner_dead(path, &fd) &&
 			    fd != -1)
 				unlink(path);
@@ -503,9 +516,14 @@ batch(struct drain *d, volatile sig_atomic_t *stop)
 		if (stop != NULL && *stop)
 			break;
 		renew(d);
-		if (store_now(d->store) >= d->renewed + SEND_LEASE -
-		    LEASE_MARGIN)
-			break;
+		/* A slow mail before it may have let this one's lease run
+		 * out: another sender may have it now. */
+		if (store_outbox_lease_one(d->store, v[i].id, d->owner,
+		    ROW_LEASE) != 1) {
+			log_info("send: outbox %" PRId64 ": lease lost, left "
+			    "to its new sender", v[i].id);
+			continue;
+		}
 		send_row(d, &v[i]);
 	}
 	if (i < n)

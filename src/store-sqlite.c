@@ -237,7 +237,7 @@ enum st {
 	ST_OUTBOX_FAILED, ST_RATE_COUNT, ST_RATE_ADD, ST_RATE_PRUNE,
 	ST_TAG_ADD, ST_TAG_DEL, ST_TAG_LIST,
 	ST_COUNT_OUTBOX, ST_COUNT_OUTBOX_QUEUED,
-	ST_MSG_FIRST,
+	ST_MSG_FIRST, ST_OUTBOX_LEASE_ONE,
 	ST_OUTBOX_HOLD, ST_OUTBOX_CAUSE_SENT, ST_OUTBOX_CANCEL_CAUSE, ST_MSG_FLAGS_OR,
 	ST_PART_DEL, ST_PROPOSED_ADD, ST_PROPOSED_DEL, ST_PROPOSED_LIST,
 	ST_OUTBOX_OWNERS, ST_OUTBOX_RELEASE, ST_OUTBOX_RENEW, ST_OUTBOX_FAULT,
@@ -401,10 +401,11 @@ static const char *const sqls[ST_COUNT] = {
 	/* Sent, or leased by a sender that may be sending it right now. */
 	[ST_OUTBOX_CAUSE_SENT] = "SELECT count(*) FROM outbox WHERE cause = ?1"
 	    " AND (state = 'sent' OR (state = 'queued' AND lease_until > ?2))",
+	/* cancelled 2: a note's relay, never to be sent again, failed
+	 * already or not (outbox retry skips it) */
 	[ST_OUTBOX_CANCEL_CAUSE] = "UPDATE outbox SET state = 'failed',"
-	    " cancelled = 1,"
-	    " done_at = ?2, last_error = ?3, lease_owner = NULL,"
-	    " lease_until = 0 WHERE cause = ?1 AND state = 'queued'",
+	    " cancelled = 2, done_at = ?2, last_error = ?3, lease_owner = NULL,"
+	    " lease_until = 0 WHERE cause = ?1 AND state IN ('queued', 'failed')",
 	[ST_MSG_FLAGS_OR] = "UPDATE messages SET flags = flags | ?2"
 	    " WHERE id = ?1",
 	[ST_PART_DEL] = "DELETE FROM participants WHERE ticket = ?1"
@@ -422,6 +423,9 @@ static const char *const sqls[ST_COUNT] = {
 	    " AND lease_owner IS NOT NULL ORDER BY lease_owner",
 	[ST_OUTBOX_RELEASE] = "UPDATE outbox SET lease_owner = NULL,"
 	    " lease_until = 0 WHERE lease_owner = ?1 AND state = 'queued'",
+	[ST_OUTBOX_LEASE_ONE] = "UPDATE outbox SET lease_until = ?3 + ?4"
+	    " WHERE id = ?1 AND lease_owner = ?2 AND state = 'queued'"
+	    " RETURNING 1",
 	[ST_OUTBOX_RENEW] = "UPDATE outbox SET lease_until = ?2 + ?3"
 	    " WHERE lease_owner = ?1 AND state = 'queued' AND lease_until > 0",
 	[ST_OUTBOX_FAULT] = "UPDATE outbox SET attempts = attempts + 1,"
@@ -433,15 +437,19 @@ static const char *const sqls[ST_COUNT] = {
 	    " age_base, " OUTBOX_STATE " FROM outbox"
 	    " WHERE ?1 IS NULL OR " OUTBOX_STATE " = ?1 ORDER BY id",
 	/* id 0: every failed row an admin did not cancel */
+	/* A relay still held keeps its hold (relay-hold). */
 	[ST_OUTBOX_REQUEUE] = "UPDATE outbox SET state = 'queued',"
-	    " cancelled = 0, attempts = 0, next_try = ?2, age_base = ?2,"
-	    " done_at = 0 WHERE (?1 = 0 AND state = 'failed' AND cancelled = 0)"
-	    " OR (?1 > 0 AND id = ?1 AND state IN ('queued', 'failed'))"
-	    " RETURNING id, ticket, message, rcpt",
+	    " cancelled = 0, attempts = 0, next_try = CASE WHEN state ="
+	    " 'queued' AND cause IS NOT NULL THEN max(next_try, ?2) ELSE ?2 END,"
+	    " age_base = ?2, done_at = 0"
+	    " WHERE (?1 = 0 AND state = 'failed' AND cancelled = 0)"
+	    " OR (?1 > 0 AND id = ?1 AND state IN ('queued', 'failed')"
+	    " AND cancelled < 2) RETURNING id, ticket, message, rcpt",
+	/* Not while a sender holds it: it may be on its way right now. */
 	[ST_OUTBOX_CANCEL] = "UPDATE outbox SET state = 'failed',"
 	    " cancelled = 1, done_at = ?2, last_error = 'cancelled by ' || ?3,"
 	    " lease_owner = NULL, lease_until = 0"
-	    " WHERE id = ?1 AND state = 'queued'"
+	    " WHERE id = ?1 AND state = 'queued' AND lease_until <= ?2"
 	    " RETURNING id, ticket, message, rcpt",
 };
 
@@ -2496,6 +2504,22 @@ store_outbox_release(struct store *s, const char *owner)
 	if (run(s, st, "outbox: release the leases of %s", owner) == -1)
 		return -1;
 	return sqlite3_changes(s->db);
+}
+
+int
+store_outbox_lease_one(struct store *s, int64_t id, const char *owner,
+    int64_t lease_s)
+{
+	sqlite3_stmt *st;
+	int64_t one;
+
+	if ((st = stmt(s, ST_OUTBOX_LEASE_ONE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_str(st, 2, owner);
+	sqlite3_bind_int64(st, 3, now(s));
+	sqlite3_bind_int64(st, 4, lease_s);
+	return query_int(s, st, &one, "outbox: lease one");
 }
 
 int

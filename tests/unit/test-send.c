@@ -248,6 +248,9 @@ test_backoff(void)
 /* A transport that answers what the test says. */
 static enum transport_status fake_status;
 static int fake_calls;
+static int64_t steal_at;	/* while the first mail is sent, another
+				   sender claims what it can then */
+static void claim_as(int64_t at, const char *owner);
 
 static void *
 fake_open(const struct conf_transport *t)
@@ -262,6 +265,10 @@ fake_send(void *arg, const struct store_outbox *o, struct transport_reply *r)
 	(void)arg;
 	(void)o;
 	fake_calls++;
+	if (steal_at != 0) {
+		claim_as(steal_at, "E");
+		steal_at = 0;
+	}
 	r->text = g_strdup(fake_status == TRANSPORT_SENT ? "250 ok" :
 	    fake_status == TRANSPORT_PERMANENT ? "RCPT: 554 no" : "421 busy");
 	if (fake_status == TRANSPORT_PERMANENT)
@@ -489,6 +496,29 @@ queue_claimed(int64_t t0, const char *rcpt, const char *owner)
 	claim_as(t0, owner);
 }
 
+/* A slow mail lets the rest of the batch's leases run out and another
+ * sender claims them: they are left to it, never sent twice. */
+static void
+test_lease_lost(void)
+{
+	int64_t t0 = NOW + 60 * DAY;
+	struct send_stats st;
+	struct store *s = open_at(t0);
+
+	queue_mail(s, 0, "slow1@example.org");
+	queue_mail(s, 0, "slow2@example.org");
+	queue_mail(s, 0, "slow3@example.org");
+	store_close(s);
+	steal_at = t0 + SEND_LEASE + 1;
+	drain_at(t0, TRANSPORT_SENT, &st);
+	is_int(fake_calls, 1, "lease lost: only the first mail is sent");
+	is_int(st.sent, 1, "lease lost: one sent by this sender");
+	s = open_at(t0 + SEND_LEASE + 2);
+	is_int(claim_count(s, "F", 100), 0, "lease lost: the rest is the "
+	    "other sender's");
+	store_close(s);
+}
+
 /* A lock file for owner, locked (the sender lives) or not; the fd. */
 static int
 lock_file(const char *owner, char **path, bool locked)
@@ -506,16 +536,16 @@ static void
 test_dead_sender(void)
 {
 	int64_t t0 = NOW + 50 * DAY;
-	char host[256], *nolock, *gone, *live, *path, *lpath;
+	char host[256], *nolock, *gone, *live, *longer, *path, *lpath;
 	struct send_stats st;
 	int fd;
 
 	if (gethostname(host, sizeof(host)) == -1)
 		abort();
 	host[sizeof(host) - 1] = '\0';
-	nolock = g_strdup_printf("%s.1.nolock", host);
-	gone = g_strdup_printf("%s.2.gone", host);
-	live = g_strdup_printf("%s.3.live", host);
+	nolock = g_strdup_printf("%s.1.0000aaaa", host);
+	gone = g_strdup_printf("%s.2.0000bbbb", host);
+	live = g_strdup_printf("%s.3.0000cccc", host);
 	queue_claimed(t0, "k1@example.org", nolock);
 	drain_at(t0 + 1, TRANSPORT_SENT, &st);
 	is_int(st.sent, 1, "a lease without a lock file is taken over at once");
@@ -528,15 +558,19 @@ test_dead_sender(void)
 	fd = lock_file(live, &lpath, true);
 	queue_claimed(t0, "k3@example.org", live);
 	queue_claimed(t0, "k4@example.org", "elsewhere.example.4.x");
+	/* A host whose name starts with ours is another host. */
+	longer = g_strdup_printf("%s.example.5.0000dddd", host);
+	queue_claimed(t0, "k5@example.org", longer);
 	drain_at(t0 + SEND_LEASE - 1, TRANSPORT_SENT, &st);
 	is_int(st.claimed, 0, "a live sender's lease holds, and another "
-	    "host's");
+	    "host's, also one whose name starts with ours");
 	drain_at(t0 + SEND_LEASE, TRANSPORT_SENT, &st);
-	is_int(st.sent, 2, "until they run out unrenewed");
+	is_int(st.sent, 3, "until they run out unrenewed");
 	close(fd);
 	unlink(lpath);
 	g_free(lpath);
 	g_free(nolock);
+	g_free(longer);
 	g_free(gone);
 	g_free(live);
 }
@@ -702,6 +736,7 @@ main(void)
 	test_fault_age();
 	use_db("dead.db");
 	test_dead_sender();
+	test_lease_lost();
 	use_db("renew.db");
 	test_renew();
 	use_db("file2.db");
