@@ -70,8 +70,9 @@ int		 ingest_note(struct ingest *, const char *raw, size_t len,
 int		 ingest_begin(struct ingest *);
 /* Add one message to the open batch; res is final only after
  * ingest_commit().  -1: the batch must be rolled back (res says why).
- * The work on it runs under the guard (guard.h) when the front door
- * set one up. */
+ * Its parse runs under the guard (guard.h) when the front door set one
+ * up; a mail stored raw keeps its attempts row, so that the same bytes
+ * never reach the parser again. */
 int		 ingest_add(struct ingest *, const struct ingest_env *,
 		    const char *raw, size_t len,
 		    const struct ingest_attempt *, struct ingest_result *res);

@@ -184,16 +184,30 @@ parse_job(struct job *j, const struct ingest_attempt *at)
 		j->m = parse_raw(j->raw, j->len);
 		return;
 	}
-	test_fault(j->raw, j->len);
 	parse_opts_from_conf(&po, cf, j->th.queue);
 	po.keep_part_data = true;
+	/* Only a fault here counts against the message. */
+	guard_arm(j->digest, at->number);
+	test_fault(j->raw, j->len);
 	j->m = parse_message(j->raw, j->len, &po);
+	guard_disarm();
 }
 
 static const char *
 first_rcpt(const struct ingest_env *env)
 {
 	return env->nrcpts > 0 ? env->rcpts[0] : NULL;
+}
+
+/* The message is stored: its attempts are over, unless it was stored
+ * raw, whose faults must keep every later delivery of the same bytes
+ * from the parser (they are duplicates, found from the raw scan). */
+static int
+attempt_done(struct job *j)
+{
+	if (j->m->flags & MSG_F_UNPARSED)
+		return 0;
+	return store_attempt_clear(j->ing->store, j->digest);
 }
 
 /* 1 when it is a duplicate (recorded), 0 when new, -1 on error. */
@@ -215,7 +229,7 @@ dedupe(struct job *j)
 		for (size_t i = 0; i < j->env->nrcpts; i++)
 			if (store_message_add_rcpt(s, id, j->env->rcpts[i]) == -1)
 				return -1;
-		if (store_attempt_clear(s, j->digest) == -1)
+		if (attempt_done(j) == -1)
 			return -1;
 		j->res->ticket = ticket;
 		j->res->message = id;
@@ -733,7 +747,7 @@ quarantine(struct job *j, const struct sieve_action *why)
 		r = store_event_add(j->ing->store, 0, j->res->message,
 		    "system", "discarded", NULL, NULL, text);
 	if (r == 0)
-		r = store_attempt_clear(j->ing->store, j->digest);
+		r = attempt_done(j);
 	if (r == 0)
 		set_result(j->res, INGEST_STORED, 250, "discarded by %s", text);
 	g_free(text);
@@ -791,7 +805,7 @@ run_job(struct job *j, const struct ingest_attempt *attempts)
 	if (place(j) == -1 || store_msg(j) == -1 || touch(j) == -1 ||
 	    flush_events(j) == -1 ||
 	    finish_ticket(j) == -1 ||
-	    store_attempt_clear(j->ing->store, j->digest) == -1)
+	    attempt_done(j) == -1)
 		return -1;
 	set_result(j->res, INGEST_STORED, 250, "stored as ticket %" PRId64,
 	    j->res->ticket);
@@ -828,9 +842,7 @@ ingest_add(struct ingest *ing, const struct ingest_env *env, const char *raw,
 		digest_message(raw, len, j.digest);
 	j.events = g_ptr_array_new_with_free_func(pending_free);
 	sieve_result_init(&j.sr);
-	guard_arm(j.digest, attempts->number);
 	r = run_job(&j, attempts);
-	guard_disarm();
 	if (r == -1) {
 		set_result(res, INGEST_TEMPFAIL, 451, "%s",
 		    store_is_busy(ing->store) ? "database busy" :

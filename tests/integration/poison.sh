@@ -5,8 +5,8 @@
 # postdesk-deliver only) fails `limit attempts` times, each attempt noted
 # by the guard, and is then stored from a raw scan of its header: under
 # its own Message-ID, threaded, acknowledged, shown to the agents.  The
-# next delivery of the same bytes is a duplicate.  A killed attempt
-# never counts.
+# next delivery of the same bytes is a duplicate, without running the
+# parser again.  A killed attempt never counts.
 . "$TOP/tests/lib/common.sh"
 
 require_cmd sqlite3
@@ -59,7 +59,8 @@ escape() {	# KIND EXPECTED-FAILURE-STATUS [ASAN_OPTIONS additions]
 	    "$_k: the customer is acknowledged"
 	t_is "$(sql "select count(*) from outbox where ticket = '$_t' and rcpt = 'maria@support.example.test' and cast(raw as text) like '%could not be parsed%'")" 1 \
 	    "$_k: the agent is notified, with the raw mail"
-	t_is "$(deliver "$_k" none)" 0 "$_k: delivered again: exit 0"
+	t_is "$(deliver "$_k" "$_k" "$_asan")" 0 \
+	    "$_k: delivered again, still poison: exit 0, the parser not run"
 	t_is "$(sql "select count(*) from messages where message_id = '$_id'")" 1 \
 	    "$_k: delivered again: a duplicate"
 	t_is "$(sql "select count(*) from tickets where subject = 'poison $_k'")" 1 \

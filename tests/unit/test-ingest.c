@@ -139,9 +139,11 @@ test_attempts(struct ingest *ing, struct store *s, const char *db)
 	ok(raw != NULL && strstr(raw->body_text, "could not be parsed") !=
 	    NULL, "the body says it is raw");
 	store_ticket_full_clear(&full);
-	is_int(count(s, "attempts"), 0, "attempt count cleared on commit");
+	is_int(count(s, "attempts"), 1, "its faults are kept");
 	ingest_one(ing, &env, m2, strlen(m2), &res);
-	is_int(res.status, INGEST_DUPLICATE, "parsed later: a duplicate");
+	is_int(res.status, INGEST_DUPLICATE, "again: a duplicate, from the "
+	    "raw scan");
+	is_int(count(s, "attempts"), 1, "its faults are still kept");
 }
 
 /* Another connection holds the write lock: every result is a 451. */
