@@ -89,18 +89,19 @@ respond_shipped_dir(void)
 	return dir;
 }
 
-/* queue dir/lang, shipped/lang, queue dir/en, shipped/en */
+/* queue dir/lang, site dir/lang, shipped/lang, then the same for en:
+ * a site's own templates from an older release lack the newer ones,
+ * which then come from the shipped set. */
 static char *
 template_path(const struct conf *cf, const struct conf_queue *q,
     const char *lang, const char *name)
 {
-	const char *dirs[2] = { q != NULL && *q->templates != '\0' ?
-	    q->templates : NULL, cf->templates != NULL ? cf->templates :
-	    respond_shipped_dir() };
+	const char *dirs[3] = { q != NULL && *q->templates != '\0' ?
+	    q->templates : NULL, cf->templates, respond_shipped_dir() };
 	const char *langs[2] = { lang, "en" };
 
 	for (size_t l = 0; l < 2; l++) {
-		for (size_t d = 0; d < 2; d++) {
+		for (size_t d = 0; d < G_N_ELEMENTS(dirs); d++) {
 			char *p;
 
 			if (dirs[d] == NULL)

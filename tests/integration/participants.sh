@@ -113,6 +113,12 @@ echo 'Forged pass.' | msg 'Alice <alice@customer.example>' "$ART" 'gina@other.ex
 t_is "$(role "$T" gina@other.example)" watcher "an A-R below our Received line is not ours"
 
 # 5. #cc add by the verified agent: a watcher; alice hears of it once.
+# The site's own templates are from an older release, without the
+# participant-added notice: the shipped one serves.
+mkdir -p "$D/site"
+cp -R "$TOP/templates/." "$D/site/"
+rm -f "$D/site"/*/participant-added.tmpl
+printf 'templates "%s"\n' "$D/site" >>"$CONF"
 printf '#cc add bob@other.example\n\nBob may follow.\n' | msg 'Maria Ivanova <maria@support.example.test>' "$MRT" '' "Re: [Support #$T] Printer" |
     deliver maria@support.example.test "$MRT"
 t_is "$(role "$T" bob@other.example)" watcher "#cc add by a verified agent: bob is a watcher"
