@@ -115,6 +115,10 @@ mode(struct job *j, bool new_ticket)
 {
 	const struct conf *cf = j->ing->conf;
 
+	/* A raw scan of a mail the parser failed on is no evidence of
+	 * whom its sender meant: an agent decides. */
+	if (j->m->flags & MSG_F_UNPARSED)
+		return j->auto_why != NULL ? PEOPLE_NONE : PEOPLE_PROPOSE;
 	if (verified_agent(j))
 		return PEOPLE_ADD;
 	if (!new_ticket && j->verdict != AGENT_NOT_AGENT)

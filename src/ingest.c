@@ -322,7 +322,7 @@ create_ticket(struct job *j, int64_t linked_from)
 	if (r == 0 && t.requester[0] != '\0')
 		r = store_participant_add(s, t.number, t.requester,
 		    j->m->from.name, ROLE_REQUESTER);
-	if (r == 0 && !(j->m->flags & MSG_F_UNPARSED))
+	if (r == 0)
 		r = ingest_people_from_mail(j, t.number, true);
 	j->res->ticket = t.number;
 	j->res->new_ticket = true;
@@ -350,7 +350,7 @@ follow_up_closed(struct job *j, struct store_ticket *t)
 	struct store *s = j->ing->store;
 	char num[32];
 
-	if (within_window(t, j->th.queue, (int64_t)time(NULL))) {
+	if (within_window(t, j->th.queue, store_now(j->ing->store))) {
 		if (store_ticket_set(s, t->number, "status", "open") == -1)
 			return -1;
 		j->res->ticket = t->number;
@@ -466,7 +466,7 @@ touch(struct job *j)
 
 	if (j->res->ticket == 0 || author(j) != AUTHOR_CUSTOMER)
 		return 0;
-	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	snprintf(now, sizeof(now), "%lld", (long long)store_now(j->ing->store));
 	return store_ticket_set(j->ing->store, j->res->ticket,
 	    "last_customer", now);
 }
@@ -520,7 +520,7 @@ same_id_join(struct job *j)
 	    &f)) != 1)
 		return r;
 	if (f.ticket != 0 && g_ascii_strcasecmp(f.from_addr,
-	    j->m->from.address) == 0 && (int64_t)time(NULL) - f.received <=
+	    j->m->from.address) == 0 && store_now(j->ing->store) - f.received <=
 	    window) {
 		j->th.ticket = f.ticket;
 		j->th.evidence = EVIDENCE_FOREIGN_REF;

@@ -95,7 +95,7 @@ add_address(struct msg_addrs *out, const char *item)
 	g_free(addr);
 }
 
-/* Split at commas outside quotes and angle brackets. */
+/* Split at commas (and group ends) outside quotes and angle brackets. */
 static void
 scan_addresses(const char *v, struct msg_addrs *out)
 {
@@ -103,7 +103,13 @@ scan_addresses(const char *v, struct msg_addrs *out)
 	bool quoted = false, angle = false;
 
 	for (const char *p = v;; p++) {
-		if (*p == '\0' || (*p == ',' && !quoted && !angle)) {
+		/* "Team: a@x, b@y;": the group's name is no address. */
+		if (*p == ':' && !quoted && !angle) {
+			g_string_truncate(item, 0);
+			continue;
+		}
+		if (*p == '\0' || ((*p == ',' || *p == ';') && !quoted &&
+		    !angle)) {
 			add_address(out, item->str);
 			g_string_truncate(item, 0);
 			if (*p == '\0')

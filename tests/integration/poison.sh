@@ -25,6 +25,7 @@ sql() { sqlite3 "$DB" "$1"; }
 
 poison() {	# KIND: the message
 	printf 'From: Pat Poison <pat-%s@customer.example>\nTo: %s\n' "$1" "$SUP"
+	printf 'Cc: Carl <carl-%s@other.example>\n' "$1"
 	printf 'Subject: poison %s\nMessage-ID: <poison-%s@customer.example>\n' \
 	    "$1" "$1"
 	printf 'X-Test-Poison: yes\n\nThis mail brings the parser down (%s).\n' \
@@ -55,6 +56,10 @@ escape() {	# KIND EXPECTED-FAILURE-STATUS [ASAN_OPTIONS additions]
 	_t=$(sql "select ticket from messages where message_id = '$_id'")
 	t_is "$(sql "select subject from tickets where number = '$_t'")" "poison $_k" \
 	    "$_k: its ticket has the mail's subject"
+	t_is "$(sql "select count(*) from proposed_participants where ticket = '$_t' and address = 'carl-$_k@other.example'")" 1 \
+	    "$_k: a raw mail's Cc is only proposed"
+	t_is "$(sql "select count(*) from participants where ticket = '$_t' and address = 'carl-$_k@other.example'")" 0 \
+	    "$_k: ... and no participant"
 	t_is "$(sql "select count(*) from outbox where ticket = '$_t' and rcpt = 'pat-$_k@customer.example'")" 1 \
 	    "$_k: the customer is acknowledged"
 	t_is "$(sql "select count(*) from outbox where ticket = '$_t' and rcpt = 'maria@support.example.test' and cast(raw as text) like '%could not be parsed%'")" 1 \

@@ -1022,6 +1022,48 @@ test_limits(void)
 	msg_free(m);
 }
 
+/* The raw fallback: a plain scan of the header, no GMime. */
+static void
+test_raw(void)
+{
+	static const char raw[] =
+	    "From mbox-line\n"
+	    "Received: from x\n"
+	    "From: \"Doe, Jane\" <jane@Example.ORG>\n"
+	    "To: Team: a@x.example, \"Q, R\" <b@Y.example>;\r\n"
+	    "Cc: c@z.example\n"
+	    "Subject: =?utf-8?q?raw?= \x01 stays\n"
+	    "Message-ID:\n <id1@example.org> (comment)\n"
+	    "In-Reply-To: <p1@example.org>\n"
+	    "References: <r1@example.org>\n <p1@example.org>\n"
+	    "\nthe body\x00 with a NUL\n";
+	struct msg *m = parse_raw(raw, sizeof(raw) - 1);
+
+	is_str(m->message_id, "id1@example.org", "raw: Message-ID");
+	is_str(m->in_reply_to, "p1@example.org", "raw: In-Reply-To");
+	ok(m->references.n == 2 && strcmp(m->references.v[1],
+	    "p1@example.org") == 0, "raw: References");
+	is_str(m->from.name, "Doe, Jane", "raw: From name");
+	is_str(m->from.address, "jane@example.org", "raw: From address, "
+	    "domain lower-cased");
+	ok(m->to.n == 2 && strcmp(m->to.v[0].address, "a@x.example") == 0 &&
+	    strcmp(m->to.v[1].address, "b@y.example") == 0,
+	    "raw: a group's name is no address");
+	ok(m->cc.n == 1 && strcmp(m->cc.v[0].address, "c@z.example") == 0,
+	    "raw: Cc");
+	is_str(m->subject, "=?utf-8?q?raw?=   stays", "raw: Subject as "
+	    "written, control characters gone");
+	ok(strstr(m->body_text, "could not be parsed") != NULL &&
+	    strstr(m->body_text, "with a NUL") != NULL, "raw: the raw text "
+	    "follows the note");
+	is_flags(m, "unparsed", "raw: flagged unparsed");
+	msg_free(m);
+	m = parse_raw("Subject: no id\n\nx\n", 17);
+	ok(g_str_has_prefix(m->message_id, "noid-"), "raw: no Message-ID: "
+	    "the parser's synthetic id");
+	msg_free(m);
+}
+
 static void
 test_uuencoded(void)
 {
@@ -1104,6 +1146,7 @@ main(void)
 	test_junk_and_no_headers();
 	test_filename_paths();
 	test_limits();
+	test_raw();
 	test_uuencoded();
 	test_digest();
 	return tap_done();
