@@ -466,7 +466,8 @@ touch(struct job *j)
 
 	if (j->res->ticket == 0 || author(j) != AUTHOR_CUSTOMER)
 		return 0;
-	snprintf(now, sizeof(now), "%lld", (long long)store_now(j->ing->store));
+	snprintf(now, sizeof(now), "%lld",
+	    (long long)store_now(j->ing->store));
 	return store_ticket_set(j->ing->store, j->res->ticket,
 	    "last_customer", now);
 }
@@ -520,8 +521,8 @@ same_id_join(struct job *j)
 	    &f)) != 1)
 		return r;
 	if (f.ticket != 0 && g_ascii_strcasecmp(f.from_addr,
-	    j->m->from.address) == 0 && store_now(j->ing->store) - f.received <=
-	    window) {
+	    j->m->from.address) == 0 &&
+	    store_now(j->ing->store) - f.received <= window) {
 		j->th.ticket = f.ticket;
 		j->th.evidence = EVIDENCE_FOREIGN_REF;
 		j->noack = true;
