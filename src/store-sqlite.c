@@ -383,7 +383,11 @@ static const char *const sqls[ST_COUNT] = {
 	[ST_TAG_LIST] = "SELECT tag FROM ticket_tags WHERE ticket = ?1 "
 	    "ORDER BY tag",
 	/* Counts look back a day at most; a week keeps room for that. */
-	[ST_RATE_PRUNE] = "DELETE FROM rate WHERE key = ?1 AND at < ?2",
+	/* Rows come in time order: the oldest ids are the oldest rows.  A
+	 * few of them go with every new one, whatever their key, so that
+	 * keys used once (a loop, a ticket's notice) don't stay for good. */
+	[ST_RATE_PRUNE] = "DELETE FROM rate WHERE id IN (SELECT id FROM rate"
+	    " ORDER BY id LIMIT 8) AND at < ?1",
 	[ST_COUNT_OUTBOX] = "SELECT count(*) FROM outbox",
 	[ST_COUNT_OUTBOX_QUEUED] = "SELECT count(*) FROM outbox"
 	    " WHERE state = 'queued'",
@@ -2290,8 +2294,7 @@ store_rate_add(struct store *s, const char *key)
 
 	if ((st = stmt(s, ST_RATE_PRUNE)) == NULL)
 		return -1;
-	bind_str(st, 1, key);
-	sqlite3_bind_int64(st, 2, at - 7 * 86400);
+	sqlite3_bind_int64(st, 1, at - 7 * 86400);
 	if (run(s, st, "rate %s: prune", key) == -1 ||
 	    (st = stmt(s, ST_RATE_ADD)) == NULL)
 		return -1;

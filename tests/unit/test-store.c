@@ -432,6 +432,36 @@ test_attempts(struct store *s)
 	    "attempt: starts again after clear");
 }
 
+/* Rate rows of keys used once go too: the oldest few with every add. */
+static void
+test_rate_prune(void)
+{
+	struct store *s;
+	int64_t n = 0;
+	char key[32];
+
+	setenv("POSTDESK_NOW", "1000000000", 1);
+	s = store_open(dbpath, STORE_OPEN, 1000);
+	for (int i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "loop:%d:x@example.org", i);
+		store_rate_add(s, key);
+	}
+	store_close(s);
+	setenv("POSTDESK_NOW", "1000900000", 1);
+	s = store_open(dbpath, STORE_OPEN, 1000);
+	store_rate_add(s, "other");
+	store_rate_add(s, "other");
+	store_rate_count(s, "loop:19:x@example.org", 0, &n);
+	is_int(n, 1, "rate: the newest old key is still there");
+	store_rate_add(s, "other");
+	store_rate_count(s, "loop:19:x@example.org", 0, &n);
+	is_int(n, 0, "rate: old rows of other keys go, 8 with every add");
+	store_rate_count(s, "other", 0, &n);
+	is_int(n, 3, "rate: new rows stay");
+	store_close(s);
+	unsetenv("POSTDESK_NOW");
+}
+
 static void
 test_busy(struct store *s)
 {
@@ -524,6 +554,7 @@ main(void)
 	test_full(s);
 	test_list(s);
 	test_attempts(s);
+	test_rate_prune();
 	test_busy(s);
 	store_close(s);
 	test_owner();
