@@ -191,6 +191,11 @@ ingest_agent_identify(struct job *j)
 			j->m->flags |= MSG_F_INTERNAL;
 	if (comment_evidence(j))
 		j->m->flags |= MSG_F_INTERNAL;
+	/* A ticket number typed into a subject is no proof of which
+	 * customer the answer is for (a typo would reach another one):
+	 * only the reply address of a notification relays. */
+	if (j->th.evidence == EVIDENCE_SUBJECT_TAG)
+		j->m->flags |= MSG_F_INTERNAL;
 	agentcmd_clear(&l);
 }
 

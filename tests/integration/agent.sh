@@ -191,6 +191,16 @@ r1=$(relays)
 printf 'From: Peter Petrov <peter@partner.example>\nTo: support@support.example.test\nSubject: Re: [Support #%s] Printer\nMessage-ID: <pp.%d@partner.example>\nIn-Reply-To: <%s>\nAuthentication-Results: mx.support.example.test; dkim=pass header.d=partner.example; dmarc=pass header.from=partner.example\n\nPeter here: the new driver is out.\n' "$T" $$ "$ROOT" |
     deliver peter@partner.example support@support.example.test
 t_ok "trusted DKIM/DMARC pass for an opted-in domain: relayed" test "$(relays)" -gt "$r1"
+# The same agent with only a ticket number in the subject (no reference,
+# no token): a typo would reach another customer, so it stays a note.
+r1=$(relays)
+printf 'From: Peter Petrov <peter@partner.example>\nTo: support@support.example.test\nSubject: About [Support #%s]\nMessage-ID: <pptag.%d@partner.example>\nAuthentication-Results: mx.support.example.test; dkim=pass header.d=partner.example; dmarc=pass header.from=partner.example\n\nPeter again, by the subject alone.\n' "$T" $$ |
+    deliver peter@partner.example support@support.example.test
+t_is "$(sql "select ticket from messages where message_id like 'pptag.%'")" "$T" \
+    "a verified agent's subject tag alone: joins the ticket"
+t_is "$(relays)" "$r1" "a verified agent's subject tag alone: not relayed"
+t_is "$(sql "select flags & 131072 from messages where message_id like 'pptag.%'")" 131072 \
+    "a verified agent's subject tag alone: an internal note"
 # 7. Regressions from review: none of these may reach the customer.
 r2=$(relays)
 printf 'From: maria@support.example.test\nTo: %s\nSubject: Re: x\nMessage-ID: <typo.%d@support.example.test>\n\n#coment\nRefund denied, do not tell her yet.\n' "$RT" $$ |
