@@ -765,6 +765,24 @@ first_action(const struct sieve_result *r, enum sieve_action_kind kind)
 	return NULL;
 }
 
+/* A raw mail from an agent's address proves nothing (no token was
+ * checked): a flagged internal note, as any unproven agent mail. */
+static void
+raw_from_agent(struct job *j)
+{
+	const struct conf *cf = j->ing->conf;
+
+	for (size_t i = 0; i < cf->nagents; i++) {
+		if (g_ascii_strcasecmp(cf->agents[i].address,
+		    j->m->from.address) != 0)
+			continue;
+		j->verdict = AGENT_UNVERIFIED;
+		j->agent = &cf->agents[i];
+		j->m->flags |= MSG_F_UNVERIFIED_AGENT | MSG_F_INTERNAL;
+		return;
+	}
+}
+
 static int
 run_job(struct job *j, const struct ingest_attempt *attempts)
 {
@@ -786,8 +804,11 @@ run_job(struct job *j, const struct ingest_attempt *attempts)
 	}
 	if ((j->auto_why = classify_own(j->m, cf, j->ing->keys)) == NULL)
 		j->auto_why = classify_auto(j->m, j->env->sender);
-	if (!(j->m->flags & MSG_F_UNPARSED)) {
-		/* The rules may be what failed on a raw mail: not run. */
+	/* On a raw mail the rules and agent commands may be what failed:
+	 * not run. */
+	if (j->m->flags & MSG_F_UNPARSED)
+		raw_from_agent(j);
+	else {
 		if (run_filters(j) == -1)
 			return -1;
 		disp = sieve_result_disposition(&j->sr, &reject);

@@ -84,6 +84,19 @@ else
 	escape oom 133
 fi
 
+# A raw mail from an agent's address proves nothing: an internal note,
+# flagged, nobody acknowledged.
+for _i in 1 2 3 4; do
+	printf 'From: Maria Ivanova <maria@support.example.test>\nTo: %s\nSubject: poison agent\nMessage-ID: <poison-agent@support.example.test>\nX-Test-Poison: yes\n\nRefund denied.\n' "$SUP" |
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:handle_segv=0" \
+	    POSTDESK_TEST_PARSE_FAULT=crash "$HOOKS" -c "$CONF" deliver \
+	    -f maria@support.example.test -r "$SUP" 2>>"$D/err"
+done
+t_is "$(sql "select flags & (65536 | 131072 | 262144) from messages where message_id = 'poison-agent@support.example.test'")" \
+    $((65536 | 131072 | 262144)) "agent's raw mail: unparsed, internal, unverified"
+t_is "$(sql "select count(*) from outbox where rcpt = 'maria@support.example.test' and cast(raw as text) like '%Auto-Submitted: auto-replied%' and ticket = (select ticket from messages where message_id = 'poison-agent@support.example.test')")" 0 \
+    "agent's raw mail: no acknowledgement"
+
 # A killed attempt leaves no fault behind: it never counts.
 for _i in 1 2 3 4; do
 	poison killed | POSTDESK_TEST_PARSE_FAULT=hang "$HOOKS" -c "$CONF" \
