@@ -398,6 +398,9 @@ int		 store_outbox_release(struct store *, const char *owner);
  * (before it is sent): 1, or 0 when owner lost it; -1. */
 int		 store_outbox_lease_one(struct store *, int64_t id,
 		    const char *owner, int64_t lease_s);
+/* When the first agent's answer held back by relay-hold (a queued row
+ * with a cause) is due: 1 with *at, 0 when none is held; -1. */
+int		 store_outbox_next_held(struct store *, int64_t *at);
 /* owner's leases run lease_s seconds from now again; 0 / -1. */
 int		 store_outbox_renew(struct store *, const char *owner,
 		    int64_t lease_s);

@@ -25,7 +25,8 @@
 #define POLL_MS		1000
 
 static const char usage_text[] =
-    "usage: postdesk [-d] [-c FILE] send [--once | --loop] [--syslog]\n"
+    "usage: postdesk [-d] [-c FILE] send [--once [--wait-held] | --loop]\n"
+    "       [--syslog]\n"
     "  Send the mail waiting in the outbox through the configured\n"
     "  transport (SMTP or a Maildir).  Mail that fails for now is\n"
     "  retried later with a growing delay; mail refused for good, or\n"
@@ -36,6 +37,9 @@ static const char usage_text[] =
     "  fault is logged as an error.  Several senders may run at once.\n"
     "  See postdesk outbox to list, retry and cancel mail.\n"
     "  --once    send what is due, then exit (the default)\n"
+    "  --wait-held  with --once: then wait for the agents' answers held\n"
+    "            back by relay-hold and send them when due (what\n"
+    "            send-after-deliver starts)\n"
     "  --loop    keep sending, checking every second; exit on SIGTERM\n"
     "  --syslog  log to syslog (mail facility) instead of stderr\n"
     "  Exit (--once): 0 done (mails that must wait stay queued), 75 a\n"
@@ -54,6 +58,7 @@ on_signal(int sig)
 struct send_args {
 	bool		 loop;
 	bool		 syslog;
+	bool		 wait_held;
 };
 
 static int
@@ -62,6 +67,7 @@ parse_args(int argc, char **argv, struct send_args *a)
 	static const struct option longopts[] = {
 		{ "once",	no_argument,	NULL, 'o' },
 		{ "loop",	no_argument,	NULL, 'l' },
+		{ "wait-held",	no_argument,	NULL, 'w' },
 		{ "syslog",	no_argument,	NULL, 's' },
 		{ "help",	no_argument,	NULL, 'h' },
 		{ NULL,		0,		NULL, 0 },
@@ -76,6 +82,9 @@ parse_args(int argc, char **argv, struct send_args *a)
 			break;
 		case 'l':
 			a->loop = true;
+			break;
+		case 'w':
+			a->wait_held = true;
 			break;
 		case 's':
 			a->syslog = true;
@@ -143,6 +152,30 @@ drain(struct store *s, const struct conf *cf, const struct cli_global *g,
 	return a->loop ? EX_OK : rc;
 }
 
+/*
+ * --wait-held: sleep until the next answer held back by relay-hold is
+ * due (never longer than relay-hold, a few times at most) and send it.
+ * Answers held longer (a retry's backoff) are the next sender's.
+ */
+static int
+wait_held(struct store *s, const struct conf *cf, const struct cli_global *g,
+    const struct send_args *a, const char *owner, int rc)
+{
+	int64_t at, wait;
+
+	for (int round = 0; round < 8 && rc != EX_TEMPFAIL; round++) {
+		if (store_outbox_next_held(s, &at) != 1)
+			break;
+		wait = at - store_now(s);
+		if (wait > cf->relay_hold)
+			break;
+		if (wait > 0)
+			sleep((unsigned)wait);
+		rc = drain(s, cf, g, a, owner);
+	}
+	return rc;
+}
+
 int
 cli_send(int argc, char **argv, const struct cli_global *g)
 {
@@ -168,6 +201,8 @@ cli_send(int argc, char **argv, const struct cli_global *g)
 	owner = send_owner_new();
 	log_debug("send: sender %s", owner);
 	rc = drain(s, cf, g, &a, owner);
+	if (a.wait_held && !a.loop)
+		rc = wait_held(s, cf, g, &a, owner, rc);
 	send_owner_free(owner);
 	store_close(s);
 	conf_free(cf);

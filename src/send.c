@@ -601,7 +601,7 @@ static void __attribute__((noreturn))
 exec_send(const char *path, const char *conf_path)
 {
 	char *argv[] = { (char *)path, "-c", (char *)conf_path, "send",
-	    "--once", "--syslog", NULL };
+	    "--once", "--wait-held", "--syslog", NULL };
 	int fd;
 
 	if (setsid() == -1 || (fd = open("/dev/null", O_RDWR)) == -1)
@@ -647,9 +647,14 @@ send_after_deliver(struct store *s, const struct conf *cf,
 	struct send_stats stats;
 	char *owner;
 
+	int64_t held;
+
 	if (!cf->send_after_deliver || store_count(s, "outbox-queued") <= 0)
 		return;
-	if (cf->transport.kind == CONF_TRANSPORT_SMTP && smtp == NULL) {
+	/* An agent's answer held back by relay-hold needs a sender that
+	 * waits for it: not this one, the MTA waits for our exit. */
+	if ((cf->transport.kind == CONF_TRANSPORT_SMTP && smtp == NULL) ||
+	    store_outbox_next_held(s, &held) == 1) {
 		spawn_send(cf, conf_path);
 		return;
 	}

@@ -237,7 +237,7 @@ enum st {
 	ST_OUTBOX_FAILED, ST_RATE_COUNT, ST_RATE_ADD, ST_RATE_PRUNE,
 	ST_TAG_ADD, ST_TAG_DEL, ST_TAG_LIST,
 	ST_COUNT_OUTBOX, ST_COUNT_OUTBOX_QUEUED,
-	ST_MSG_FIRST, ST_OUTBOX_LEASE_ONE,
+	ST_MSG_FIRST, ST_OUTBOX_LEASE_ONE, ST_OUTBOX_NEXT_HELD,
 	ST_OUTBOX_HOLD, ST_OUTBOX_CAUSE_SENT, ST_OUTBOX_CANCEL_CAUSE, ST_MSG_FLAGS_OR,
 	ST_PART_DEL, ST_PROPOSED_ADD, ST_PROPOSED_DEL, ST_PROPOSED_LIST,
 	ST_OUTBOX_OWNERS, ST_OUTBOX_RELEASE, ST_OUTBOX_RENEW, ST_OUTBOX_FAULT,
@@ -427,6 +427,9 @@ static const char *const sqls[ST_COUNT] = {
 	    " AND lease_owner IS NOT NULL ORDER BY lease_owner",
 	[ST_OUTBOX_RELEASE] = "UPDATE outbox SET lease_owner = NULL,"
 	    " lease_until = 0 WHERE lease_owner = ?1 AND state = 'queued'",
+	[ST_OUTBOX_NEXT_HELD] = "SELECT min(next_try) FROM outbox"
+	    " WHERE state = 'queued' AND cause IS NOT NULL AND cancelled = 0"
+	    " HAVING count(*) > 0",
 	[ST_OUTBOX_LEASE_ONE] = "UPDATE outbox SET lease_until = ?3 + ?4"
 	    " WHERE id = ?1 AND lease_owner = ?2 AND state = 'queued'"
 	    " RETURNING 1",
@@ -2507,6 +2510,14 @@ store_outbox_release(struct store *s, const char *owner)
 	if (run(s, st, "outbox: release the leases of %s", owner) == -1)
 		return -1;
 	return sqlite3_changes(s->db);
+}
+
+int
+store_outbox_next_held(struct store *s, int64_t *at)
+{
+	*at = 0;
+	return query_int(s, stmt(s, ST_OUTBOX_NEXT_HELD),
+	    at, "outbox: next held answer");
 }
 
 int

@@ -143,4 +143,16 @@ t_is "$(sql "select count(*) from events where what='note may have reached custo
     "relay-hold 0 + Bcc: an event says the note may have reached customers"
 t_grep "relay-hold 0 + Bcc: an error line in the log" "note may have reached customers" "$D/zero.err"
 
+# 7. send-after-deliver alone (no cron, no send --loop): the sender it
+# starts waits for the held answer and sends it when due.
+sed -i 's/^relay-hold 0$/relay-hold 2s/' "$CONF"
+echo "send-after-deliver yes" >>"$CONF"
+t_ok "relay-hold 2s and send-after-deliver check" "$POSTDESK" -c "$CONF" check
+agent_mail waited "$RT" "" "Waited-answer: the part is ordered." |
+    deliver maria@support.example.test "$RT"
+t_is "$(sent_files Waited-answer)" 0 "send-after-deliver: the answer is held at first"
+wait_for 15 sh -c "grep -rl Waited-answer '$D/outbox' 2>/dev/null | grep -q ."
+t_is "$(sent_files Waited-answer)" 1 \
+    "send-after-deliver: the answer is sent when due, with no other delivery"
+
 t_done
