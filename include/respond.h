@@ -132,11 +132,12 @@ int		 respond_auto_reply(struct respond *,
  * The loop breaker: one more round of automatic mail caused by the
  * sender of c->m on c->ticket (a mailbox rule that forwards what we
  * send back to us is a round each time).  0: the round may go and is
- * counted; 1: the sender had 3 rounds on this ticket in the last hour,
- * nothing may go, an event "loop breaker" says so; -1: store error.
+ * counted; 1: the sender had 3 rounds (20 when proven by a token for
+ * their own address) on this ticket in the last hour, nothing may go,
+ * an event "loop breaker" says so; -1: store error.
  */
 int		 respond_loop_round(struct respond *,
-		    const struct respond_ctx *);
+		    const struct respond_ctx *, bool proven);
 
 /* Where the shipped templates are: $POSTDESK_TEMPLATES, the installed
  * ones, or the source tree's beside the program. */

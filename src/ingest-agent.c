@@ -515,9 +515,9 @@ unverified(struct job *j, struct respond_ctx *c)
 
 /*
  * The customer's new text, quoted history trimmed, to the agents.  A
- * sender who is not proven (ingest_people_proven) gets 3 rounds on
- * a ticket an hour: a mailbox rule forwarding our notifications back
- * would otherwise loop forever.
+ * sender gets 3 rounds on a ticket an hour (20 when proven by a token
+ * for their own address): a mailbox rule forwarding our notifications
+ * back would otherwise loop forever.
  */
 static int
 notify_customer_mail(struct job *j, struct respond_ctx *c)
@@ -526,8 +526,8 @@ notify_customer_mail(struct job *j, struct respond_ctx *c)
 
 	if (j->ing->conf->nagents == 0)
 		return 0;
-	if (!ingest_people_proven(j) &&
-	    (r = respond_loop_round(j->ing->respond, c)) != 0)
+	if ((r = respond_loop_round(j->ing->respond, c,
+	    ingest_people_proven(j))) != 0)
 		return r == 1 ? 0 : -1;
 	GPtrArray *sent = sent_texts(j, c->ticket);
 	char *text = quote_new_text(j->m->body_text,

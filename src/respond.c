@@ -322,10 +322,16 @@ respond_ack_suppressed(struct respond *r, const struct respond_ctx *c)
 /* A round is one message whose sender caused automatic mail on the
  * ticket. */
 #define LOOP_ROUNDS	3
+/* A sender proven by a token for their own address is no mailbox rule,
+ * but two auto-responders that strip Auto-Submitted can still play
+ * ping-pong through our relays: a wider limit for them. */
+#define LOOP_ROUNDS_PROVEN	20
 
 int
-respond_loop_round(struct respond *r, const struct respond_ctx *c)
+respond_loop_round(struct respond *r, const struct respond_ctx *c,
+    bool proven)
 {
+	const int64_t limit = proven ? LOOP_ROUNDS_PROVEN : LOOP_ROUNDS;
 	const char *from = c->m->from.address;
 	char *addr = rate_key(from);
 	char *key = g_strdup_printf("loop:%" PRId64 ":%s", c->ticket, addr);
@@ -333,7 +339,7 @@ respond_loop_round(struct respond *r, const struct respond_ctx *c)
 	int ret;
 
 	if ((ret = store_rate_count(r->store, key, store_now(r->store) - HOUR,
-	    &n)) == 0 && n < LOOP_ROUNDS)
+	    &n)) == 0 && n < limit)
 		ret = store_rate_add(r->store, key);
 	else if (ret == 0) {
 		snprintf(r->reason, sizeof(r->reason), "%" PRId64 " rounds "

@@ -139,5 +139,13 @@ for r in 1 2 3 4 5; do
 done
 t_is "$(($(count notify "$T") - before))" 20 "5 proven follow-ups in an hour: every one notifies"
 t_is "$(count 'loop breaker' "$T")" 0 "no loop breaker for a proven customer"
+# ... but two auto-responders playing ping-pong through a proven
+# address still end: 20 rounds an hour.
+for r in $(seq 6 22); do
+	printf 'From: c2@customer2.example\nTo: support+t%s.%s@support.example.test\nSubject: Re: [Support #%s] Problem 2\nMessage-ID: <f%d.%d@customer.example>\n\nI am away, part %d.\n' \
+	    "$T" "$TOK" "$T" $r $$ $r | deliver c2@customer2.example "support+t$T.$TOK@support.example.test"
+done
+# Its first mail, 5 follow-ups and 17 more: 23 rounds, 3 past 20.
+t_is "$(count 'loop breaker' "$T")" 3 "a proven sender's rounds past 20 in an hour are stopped"
 
 t_done
