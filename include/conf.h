@@ -213,6 +213,9 @@ const struct conf_queue *conf_queue_by_name(const struct conf *,
  * (NULL when two agents share that local part). */
 const struct conf_agent *conf_agent_find(const struct conf *,
 		    const char *who);
+/* The agent with exactly this address (case-insensitive), or NULL. */
+const struct conf_agent *conf_agent_by_address(const struct conf *,
+		    const char *address);
 
 const struct conf_imap *conf_imap_by_name(const struct conf *,
 		    const char *name);

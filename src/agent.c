@@ -8,17 +8,6 @@
 #include "classify.h"
 #include "parse.h"
 
-static const struct conf_agent *
-agent_by_address(const struct conf *cf, const char *address)
-{
-	if (*address == '\0')
-		return NULL;
-	for (size_t i = 0; i < cf->nagents; i++)
-		if (g_ascii_strcasecmp(cf->agents[i].address, address) == 0)
-			return &cf->agents[i];
-	return NULL;
-}
-
 /* One From header holding one address: a list of authors cannot speak
  * for one agent. */
 static bool
@@ -69,7 +58,7 @@ agent_identify_env(const struct conf *cf, const struct msg *m,
     const char *envelope_from, const struct conf_agent **agent,
     bool token_for_agent)
 {
-	const struct conf_agent *a = agent_by_address(cf, m->from.address);
+	const struct conf_agent *a = conf_agent_by_address(cf, m->from.address);
 
 	*agent = a;
 	if (a == NULL)

@@ -2182,6 +2182,17 @@ local_part_is(const char *address, const char *who)
 }
 
 const struct conf_agent *
+conf_agent_by_address(const struct conf *c, const char *address)
+{
+	if (address == NULL || *address == '\0')
+		return NULL;
+	for (size_t i = 0; i < c->nagents; i++)
+		if (g_ascii_strcasecmp(c->agents[i].address, address) == 0)
+			return &c->agents[i];
+	return NULL;
+}
+
+const struct conf_agent *
 conf_agent_find(const struct conf *c, const char *who)
 {
 	const struct conf_agent *found = NULL;

@@ -131,15 +131,6 @@ mode(struct job *j, bool new_ticket)
 	return j->auto_why != NULL ? PEOPLE_NONE : PEOPLE_PROPOSE;
 }
 
-static bool
-is_agent(const struct conf *cf, const char *addr)
-{
-	for (size_t i = 0; i < cf->nagents; i++)
-		if (g_ascii_strcasecmp(cf->agents[i].address, addr) == 0)
-			return true;
-	return false;
-}
-
 /* Not us, not an agent, not the sender, an address at all. */
 static bool
 candidate(const struct job *j, const char *address)
@@ -147,7 +138,8 @@ candidate(const struct job *j, const char *address)
 	const struct conf *cf = j->ing->conf;
 
 	return strchr(address, '@') != NULL &&
-	    !thread_is_our_address(cf, address) && !is_agent(cf, address) &&
+	    !thread_is_our_address(cf, address) &&
+	    conf_agent_by_address(cf, address) == NULL &&
 	    g_ascii_strcasecmp(address, j->m->from.address) != 0;
 }
 

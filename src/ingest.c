@@ -770,17 +770,14 @@ first_action(const struct sieve_result *r, enum sieve_action_kind kind)
 static void
 raw_from_agent(struct job *j)
 {
-	const struct conf *cf = j->ing->conf;
+	const struct conf_agent *a = conf_agent_by_address(j->ing->conf,
+	    j->m->from.address);
 
-	for (size_t i = 0; i < cf->nagents; i++) {
-		if (g_ascii_strcasecmp(cf->agents[i].address,
-		    j->m->from.address) != 0)
-			continue;
-		j->verdict = AGENT_UNVERIFIED;
-		j->agent = &cf->agents[i];
-		j->m->flags |= MSG_F_UNVERIFIED_AGENT | MSG_F_INTERNAL;
+	if (a == NULL)
 		return;
-	}
+	j->verdict = AGENT_UNVERIFIED;
+	j->agent = a;
+	j->m->flags |= MSG_F_UNVERIFIED_AGENT | MSG_F_INTERNAL;
 }
 
 static int

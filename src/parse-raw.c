@@ -265,8 +265,6 @@ parse_raw_noid(struct msg *m, const char *raw, size_t len)
  * decides what follows), the delimiter lines.
  */
 struct mscan {
-	const char	*raw;
-	size_t		 len;
 	GPtrArray	*bounds;	/* open boundaries, innermost last */
 	GString		*ctype;		/* the entity's Content-Type so far */
 	bool		 in_header, in_ctype;
@@ -389,7 +387,7 @@ size_t
 parse_raw_mime_cut(const char *raw, size_t len, unsigned max_parts,
     unsigned max_depth, unsigned *flags)
 {
-	struct mscan sc = { .raw = raw, .len = len, .in_header = true,
+	struct mscan sc = { .in_header = true,
 	    .bounds = g_ptr_array_new_with_free_func(g_free),
 	    .ctype = g_string_new(NULL), .max_parts = max_parts,
 	    .max_depth = max_depth, .flags = flags };
